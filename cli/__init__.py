@@ -1,0 +1,1 @@
+"""The ``hamrah`` command: schema, demo data, clinics, users, audit (and later imports, exports)."""

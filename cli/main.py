@@ -1,0 +1,199 @@
+"""Entry point of the ``hamrah`` command: parse arguments and dispatch to one subcommand.
+
+Errors a person can act on print one line and exit non-zero (2 for bad arguments, 1 for a
+failed check), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import NoReturn
+
+from data_access.clinics import ClinicError, add_clinic, list_clinics
+from data_access.database import Database, open_database
+from data_access.engine import DatabaseConfigError
+from data_access.schema import upgrade_to_head
+from data_access.staff import PasswordPolicy, StaffError, add_user, list_users, unlock_user
+from domain.vocabulary import Role, values
+from settings import Settings, SettingsError, load_settings
+
+CLI_ACTOR = "cli"
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Bad arguments give one line and exit 2, as the issue asks, rather than a usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(prog="hamrah", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+
+    commands.add_parser("init", help="create or upgrade the schema at HAMRAH_DATABASE_URL")
+
+    demo = commands.add_parser("demo", help="fill an empty database with a synthetic clinic")
+    demo.add_argument("--patients", type=_positive, default=300)
+    demo.add_argument("--days", type=_positive, default=365, help="days of history")
+    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--as-of", type=_date, default=None, help="last day of history (today)")
+    demo.add_argument("--if-empty", action="store_true",
+                      help="do nothing (exit 0) when the database already has data")
+
+    clinics = commands.add_parser("clinics", help="add or list clinics")
+    clinic_commands = clinics.add_subparsers(dest="action", required=True,
+                                             parser_class=OneLineParser)
+    clinic_add = clinic_commands.add_parser("add", help="add a clinic")
+    clinic_add.add_argument("code")
+    clinic_add.add_argument("--name", required=True)
+    clinic_commands.add_parser("list", help="list clinics")
+
+    users = commands.add_parser("users", help="add, list or unlock staff users")
+    user_commands = users.add_subparsers(dest="action", required=True, parser_class=OneLineParser)
+    user_add = user_commands.add_parser(
+        "add", help="add a user; the password is read from stdin or a prompt"
+    )
+    user_add.add_argument("username")
+    user_add.add_argument("--role", required=True, choices=values(Role))
+    user_add.add_argument("--clinic", action="append", required=True, dest="clinics",
+                          help="clinic code (repeat for several)")
+    user_add.add_argument("--name", default=None, help="display name")
+    user_add.add_argument("--language", default="en", choices=["en", "fa"])
+    user_commands.add_parser("list", help="list users")
+    user_unlock = user_commands.add_parser("unlock", help="lift a lockout now")
+    user_unlock.add_argument("username")
+
+    audit = commands.add_parser("audit", help="check the audit log")
+    audit_commands = audit.add_subparsers(dest="action", required=True, parser_class=OneLineParser)
+    audit_commands.add_parser("verify", help="exit 0 when the hash chain is intact, else 1")
+    return parser
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat: ") != first:
+            raise StaffError("the two passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def run_init(db: Database, _args: argparse.Namespace, _settings: Settings) -> int:
+    upgrade_to_head(db.engine)
+    print(f"schema is up to date at {db.engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def run_demo(db: Database, args: argparse.Namespace, _settings: Settings) -> int:
+    from cli.progress import ProgressBar
+    from data_access.clock import today
+    from data_access.demo import build_demo, database_is_empty
+
+    upgrade_to_head(db.engine)
+    with db.sessions() as session, session.begin():
+        if not database_is_empty(session):
+            if args.if_empty:
+                print("the database already has data: demo not loaded")
+                return 0
+            raise ValueError("the database already has data: demo data goes into an empty one")
+        summary = build_demo(session, patients=args.patients, days=args.days, seed=args.seed,
+                             as_of=args.as_of or today(), progress=ProgressBar())
+    counts = ", ".join(f"{name} {count}" for name, count in summary.counts.items())
+    print(f"demo loaded: {counts}")
+    print("logins: " + ", ".join(f"{u} ({role})" for u, _p, role in summary.logins)
+          + f"; password: {summary.logins[0][1]}" if summary.logins else "")
+    return 0
+
+
+def run_clinics(db: Database, args: argparse.Namespace, _settings: Settings) -> int:
+    with db.sessions() as session, session.begin():
+        if args.action == "add":
+            clinic = add_clinic(session, code=args.code, name=args.name, actor=CLI_ACTOR)
+            print(f"added clinic {clinic.code}: {clinic.name}")
+        else:
+            for listed in list_clinics(session):
+                print(f"{listed.code}\t{listed.name}")
+    return 0
+
+
+def run_users(db: Database, args: argparse.Namespace, settings: Settings) -> int:
+    policy = PasswordPolicy(settings.min_password_length, settings.max_password_length)
+    if args.action == "add":
+        password = _read_password()
+        with db.sessions() as session, session.begin():
+            user = add_user(session, username=args.username, password=password,
+                            role=Role(args.role), clinic_codes=args.clinics, actor=CLI_ACTOR,
+                            display_name=args.name, language=args.language, policy=policy)
+        print(f"added {user.username} ({user.role.value}) for {', '.join(user.clinic_codes)}")
+    elif args.action == "unlock":
+        with db.sessions() as session, session.begin():
+            unlock_user(session, username=args.username, actor=CLI_ACTOR)
+        print(f"unlocked {args.username}")
+    else:
+        with db.sessions() as session:
+            for user in list_users(session):
+                state = "locked" if user.locked_until else ("active" if user.active else "off")
+                print(f"{user.username}\t{user.role.value}\t{','.join(user.clinic_codes)}\t"
+                      f"{state}")
+    return 0
+
+
+def run_audit(db: Database, _args: argparse.Namespace, _settings: Settings) -> int:
+    from data_access.audit import verify_audit_chain
+
+    with db.sessions() as session:
+        result = verify_audit_chain(session)
+    if result.broken is None:
+        print(f"audit chain intact: {result.entries} entries")
+        return 0
+    print(f"audit chain broken at entry {result.broken.seq}: {result.broken.reason}")
+    return 1
+
+
+COMMANDS: dict[str, Callable[[Database, argparse.Namespace, Settings], int]] = {
+    "init": run_init,
+    "demo": run_demo,
+    "clinics": run_clinics,
+    "users": run_users,
+    "audit": run_audit,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        db = open_database(settings.database_url)
+        return COMMANDS[args.command](db, args, settings)
+    except (SettingsError, DatabaseConfigError) as error:
+        print(f"hamrah: {error}", file=sys.stderr)
+        return 2
+    except (ClinicError, StaffError, ValueError) as error:
+        print(f"hamrah: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

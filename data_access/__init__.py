@@ -1,0 +1,1 @@
+"""Reading and writing Hamrah's database: models, sessions, queries, importers, the audit log."""
