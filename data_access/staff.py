@@ -267,4 +267,9 @@ def check_login(
     record_audit(session, actor=user.username, action=AuditAction.LOGIN, entity="staff_user",
                  entity_id=user.id, summary="password login")
     session.flush()
-    return LoginAttempt(LoginResult.OK, _info(user, _clinics_of(session, [user.id]).get(user.id, [])))
+    clinics = _clinics_of(session, [user.id]).get(user.id, [])
+    return LoginAttempt(LoginResult.OK, _info(user, clinics))
+
+
+def password_hash_of(session: Session, username: str) -> str | None:
+    return session.scalar(select(StaffUser.password_hash).where(StaffUser.username == username))

@@ -1,0 +1,1 @@
+"""Message catalogs: gettext translations of the interface, looked up per user language."""

@@ -1,0 +1,49 @@
+# Hamrah: `make run` serves the dashboard on the embedded demo database; `make test` checks all.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+CHROMIUM := /usr/bin/chromium
+PORT ?= 8501
+DEMO_PATIENTS ?= 300
+DEMO_DAYS ?= 365
+
+.PHONY: install run db test lint typecheck pytest chromium clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+db: install
+	$(BIN)/hamrah init
+	$(BIN)/hamrah demo --if-empty --patients $(DEMO_PATIENTS) --days $(DEMO_DAYS)
+
+run: db
+	$(BIN)/streamlit run app.py --server.port $(PORT)
+
+# Debian's Chromium for the browser tests; never a browser downloaded by a test tool.
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "installing Debian's chromium"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; \
+	fi
+
+lint: install
+	$(BIN)/ruff check .
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install chromium
+	$(BIN)/python -m pytest -q
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,61 @@
+"""Hamrah's entry point: page frame, sign-in gate, and navigation built from the user's role."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import streamlit as st
+
+from components import auth, state
+from components.navigation import navigation_for
+from components.resources import app_settings, database
+from data_access.clock import utc_now
+from data_access.engine import DatabaseConfigError
+from domain.text import t, use_translator
+from i18n.catalog import translator_for
+from settings import SettingsError
+
+st.set_page_config(page_title="Hamrah", page_icon=":material/diversity_1:", layout="wide")
+state.init_state()
+
+try:
+    settings = app_settings()
+    db = database(settings.database_url)
+except (SettingsError, DatabaseConfigError) as error:
+    st.error(f"Hamrah cannot start: {error}")
+    st.stop()
+
+cookie = auth.VersionedCookie(settings)
+user = auth.authenticate(db, settings, cookie)
+
+
+def sign_in_screen() -> None:
+    st.title("Hamrah")
+    if auth.login_form(db, settings, cookie) is not None:
+        st.rerun()
+
+
+if user is None:
+    st.navigation([st.Page(sign_in_screen, title="Sign in", url_path="sign-in")],
+                  position="hidden").run()
+    st.stop()
+
+auth.write_pending_cookie(user, cookie)
+with use_translator(translator_for(user.language)):
+    page = st.navigation(navigation_for(user.role))
+    with st.sidebar:
+        st.caption(t("Signed in as {name} ({role})", name=user.display_name, role=user.role.value))
+
+        @st.fragment(run_every=timedelta(seconds=30))
+        def idle_watch() -> None:
+            """A timer rerun is not user action: it only checks, never refreshes the clock."""
+            last = state.last_activity()
+            timeout = timedelta(minutes=settings.idle_timeout_minutes)
+            if last is not None and utc_now() - last >= timeout:
+                st.rerun(scope="app")
+
+        idle_watch()
+        if st.button(t("Sign out"), key="sign_out"):
+            auth.logout(db, user, cookie)
+            st.rerun()
+    page.run()

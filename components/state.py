@@ -1,0 +1,73 @@
+"""Session-state keys and their typed accessors: no bare string keys elsewhere."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import streamlit as st
+
+from domain.vocabulary import Role
+
+SIGNED_IN = "hamrah_signed_in"
+LAST_ACTIVITY = "hamrah_last_activity"
+NOTICE = "hamrah_notice"
+COOKIE_PENDING = "hamrah_cookie_pending"
+
+
+@dataclass(frozen=True)
+class SignedInUser:
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    language: str
+    session_version: int
+    clinic_ids: tuple[int, ...]
+    clinic_codes: tuple[str, ...]
+
+
+def init_state() -> None:
+    st.session_state.setdefault(SIGNED_IN, None)
+    st.session_state.setdefault(LAST_ACTIVITY, None)
+    st.session_state.setdefault(NOTICE, None)
+    st.session_state.setdefault(COOKIE_PENDING, False)
+    # streamlit-authenticator's cookie model reads this key.
+    st.session_state.setdefault("logout", None)
+
+
+def signed_in_user() -> SignedInUser | None:
+    user = st.session_state.get(SIGNED_IN)
+    return user if isinstance(user, SignedInUser) else None
+
+
+def set_signed_in(user: SignedInUser | None) -> None:
+    st.session_state[SIGNED_IN] = user
+
+
+def last_activity() -> datetime | None:
+    value = st.session_state.get(LAST_ACTIVITY)
+    return value if isinstance(value, datetime) else None
+
+
+def set_last_activity(when: datetime | None) -> None:
+    st.session_state[LAST_ACTIVITY] = when
+
+
+def take_notice() -> str | None:
+    """A one-off message for the next screen (e.g. why the user was signed out)."""
+    notice = st.session_state.get(NOTICE)
+    st.session_state[NOTICE] = None
+    return notice if isinstance(notice, str) else None
+
+
+def set_notice(text: str) -> None:
+    st.session_state[NOTICE] = text
+
+
+def cookie_pending() -> bool:
+    return bool(st.session_state.get(COOKIE_PENDING))
+
+
+def set_cookie_pending(pending: bool) -> None:
+    st.session_state[COOKIE_PENDING] = pending

@@ -1,0 +1,51 @@
+"""Who may open which screen: the one table that navigation and every page's guard consult.
+
+Roles see only what they need (HIPAA minimum necessary): the case team reads but does not
+administer, psychologists work with families, admins run the system.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from domain.vocabulary import Role
+
+ALL_ROLES = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class PageAccess:
+    key: str
+    path: str
+    title: str
+    icon: str
+    roles: frozenset[Role]
+    section: str = "Clinic"
+
+
+PAGES: tuple[PageAccess, ...] = (
+    PageAccess("home", "pages/home.py", "Home", ":material/home:", ALL_ROLES),
+    PageAccess("account", "pages/account.py", "My account", ":material/person:", ALL_ROLES,
+               section="Account"),
+    PageAccess("users", "pages/users.py", "Staff users", ":material/group:",
+               frozenset({Role.ADMIN}), section="Administration"),
+    PageAccess("audit_log", "pages/audit_log.py", "Audit log", ":material/policy:",
+               frozenset({Role.ADMIN}), section="Administration"),
+)
+
+PAGES_BY_KEY = {page.key: page for page in PAGES}
+
+
+def can_view(role: Role, page_key: str) -> bool:
+    page = PAGES_BY_KEY.get(page_key)
+    return page is not None and role in page.roles
+
+
+def pages_for(role: Role) -> list[PageAccess]:
+    return [page for page in PAGES if role in page.roles]
+
+
+def idle_expired(last_activity: datetime, now: datetime, timeout: timedelta) -> bool:
+    """Automatic logoff (45 CFR 164.312(a)(2)(iii); ASVS 3.3.2: at most 30 minutes)."""
+    return now - last_activity >= timeout

@@ -1,0 +1,127 @@
+"""Step-down readiness: the evidence stepped care asks for before less treatment.
+
+The Derbyshire Healthcare NHS Foundation Trust report (2019) found that pushing recovery too fast
+raised relapse and accidental overdose deaths, so a step down is suggested only when every
+criterion holds: long enough in the phase, good adherence, no unexpected positive urine screen
+recently and no current run of missed doses. Each criterion carries its value and its requirement
+as text so that the screen can show why a patient is or is not ready; readiness informs the
+clinician, it never moves a patient.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from domain.missed_doses import MissedDoseAction, missed_dose_action
+from domain.text import t
+from domain.thresholds import DEFAULT_THRESHOLDS, ClinicalThresholds
+from domain.treatment_time import window_bounds
+
+
+class CriterionCode(StrEnum):
+    DAYS_IN_PHASE = "days_in_phase"
+    ADHERENCE_28D = "adherence_28d"
+    NO_UNEXPECTED_POSITIVE = "no_unexpected_positive"
+    NO_MISSED_STREAK = "no_missed_streak"
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One piece of step-down evidence: whether it holds, what was found, what is required."""
+
+    code: CriterionCode
+    met: bool
+    value: str
+    required: str
+
+
+def step_down_readiness(
+    days_in_phase: int,
+    adherence: float | None,
+    last_unexpected_positive_on: date | None,
+    as_of: date,
+    missed_streak: int,
+    thresholds: ClinicalThresholds = DEFAULT_THRESHOLDS,
+) -> list[Criterion]:
+    """The four step-down criteria of stepped care, each with its value and requirement.
+
+    Derbyshire Healthcare NHS Foundation Trust report (2019): step down only on evidence of time
+    stable, adherence and negative screens. Unknown adherence (no scheduled day) is not evidence,
+    so it is not met. A missed-dose streak counts against readiness once it reaches the first step
+    of the missed-dose ladder (Australian National Guidelines for MAT), 3 days by default.
+    ``last_unexpected_positive_on`` is the latest unexpected positive on or before ``as_of``.
+    """
+    return [
+        _days_in_phase(days_in_phase, thresholds),
+        _adherence(adherence, thresholds),
+        _no_unexpected_positive(last_unexpected_positive_on, as_of, thresholds),
+        _no_missed_streak(missed_streak, thresholds),
+    ]
+
+
+def is_step_down_ready(criteria: Sequence[Criterion]) -> bool:
+    """True only when there are criteria and every one is met: one gap in the evidence is enough
+    to wait, because a step down that comes too early costs more than one that comes late."""
+    return bool(criteria) and all(criterion.met for criterion in criteria)
+
+
+def _days_in_phase(days_in_phase: int, thresholds: ClinicalThresholds) -> Criterion:
+    required_days = thresholds.step_down_min_days_in_phase
+    return Criterion(
+        code=CriterionCode.DAYS_IN_PHASE,
+        met=days_in_phase >= required_days,
+        value=t("{days} days", days=days_in_phase),
+        required=t("at least {days} days", days=required_days),
+    )
+
+
+def _adherence(adherence: float | None, thresholds: ClinicalThresholds) -> Criterion:
+    required = thresholds.step_down_min_adherence
+    if adherence is None:
+        value = t("no scheduled days")
+    else:
+        value = t("{percent} %", percent=_whole_percent(adherence))
+    return Criterion(
+        code=CriterionCode.ADHERENCE_28D,
+        met=adherence is not None and adherence >= required,
+        value=value,
+        required=t("at least {percent} %", percent=_whole_percent(required)),
+    )
+
+
+def _no_unexpected_positive(
+    last_unexpected_positive_on: date | None, as_of: date, thresholds: ClinicalThresholds
+) -> Criterion:
+    clean_days = thresholds.step_down_clean_screen_days
+    window_start, _ = window_bounds(as_of, clean_days)
+    if last_unexpected_positive_on is None:
+        met = True
+        value = t("none in {days} days", days=clean_days)
+    else:
+        met = last_unexpected_positive_on < window_start
+        value = t("last unexpected positive {date}", date=last_unexpected_positive_on.isoformat())
+    return Criterion(
+        code=CriterionCode.NO_UNEXPECTED_POSITIVE,
+        met=met,
+        value=value,
+        required=t("no unexpected positive screen in {days} days", days=clean_days),
+    )
+
+
+def _no_missed_streak(missed_streak: int, thresholds: ClinicalThresholds) -> Criterion:
+    return Criterion(
+        code=CriterionCode.NO_MISSED_STREAK,
+        met=missed_dose_action(missed_streak, thresholds) == MissedDoseAction.NONE,
+        value=t("{days} days", days=missed_streak),
+        required=t("fewer than {days} missed days in a row", days=thresholds.missed_half_dose_days),
+    )
+
+
+def _whole_percent(share: float) -> int:
+    # Rounded down so that a share just below the requirement never displays as meeting it
+    # (0.897 shows "89 %", not "90 %"); the epsilon absorbs float error such as 0.29 * 100.
+    return math.floor(share * 100 + 1e-9)

@@ -1,0 +1,38 @@
+"""Home: the day's figures for the clinics the user works in."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.auth import require_page
+from components.figures import Figure, figure_row
+from components.resources import current_database
+from data_access.clock import today
+from data_access.home_figures import home_figures
+from domain.text import t
+
+user = require_page("home")
+st.title(t("Welcome, {name}", name=user.display_name))
+st.caption(t("Clinics: {clinics}", clinics=", ".join(user.clinic_codes) or "—"))
+
+with current_database().sessions() as session:
+    figures = home_figures(session, clinic_ids=user.clinic_ids, as_of=today())
+
+figure_row(
+    [
+        Figure(t("Active patients"), figures.active_patients,
+               t("Patients in treatment, not discharged.")),
+        Figure(t("Families with active consent"), figures.families_with_consent,
+               t("Support members whose patient's consent is signed, unexpired and unrevoked.")),
+        Figure(t("Questions awaiting an answer"), figures.questions_awaiting_answer),
+        Figure(t("Reports awaiting acknowledgement"), figures.reports_awaiting_acknowledgement),
+    ],
+    key_prefix="home",
+)
+if figures.emergencies_awaiting_acknowledgement:
+    st.error(t("{n} emergency report(s) from families are not yet acknowledged.",
+               n=figures.emergencies_awaiting_acknowledgement))
+elif figures.needs_attention():
+    st.warning(t("Families are waiting: answer their questions and acknowledge their reports."))
+else:
+    st.success(t("No family is waiting for an answer."))
