@@ -1,0 +1,129 @@
+"""The ``hamrah`` command as an operator uses it: real processes against a real database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cli.main import build_parser
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def hamrah(
+    args: list[str], database: Path | str, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    url = database if isinstance(database, str) else f"sqlite:///{database}"
+    env = {**os.environ, "HAMRAH_DATABASE_URL": url, "HAMRAH_ENV": "test"}
+    return subprocess.run([sys.executable, "-m", "cli", *args], cwd=PROJECT_ROOT, env=env,
+                          input=stdin, capture_output=True, text=True, timeout=120)
+
+
+def test_init_clinics_users_and_audit_verify(tmp_path: Path) -> None:
+    db = tmp_path / "cli.db"
+    assert hamrah(["init"], db).returncode == 0
+    assert hamrah(["init"], db).returncode == 0  # upgrading an up-to-date schema is a no-op
+    added = hamrah(["clinics", "add", "TST", "--name", "Test clinic (synthetic)"], db)
+    assert added.returncode == 0, added.stderr
+    assert hamrah(["clinics", "list"], db).stdout.strip() == "TST\tTest clinic (synthetic)"
+    user = hamrah(["users", "add", "ana", "--role", "supervisor", "--clinic", "TST"], db,
+                  stdin="a-long-enough-password\n")
+    assert user.returncode == 0, user.stderr
+    listed = hamrah(["users", "list"], db).stdout
+    assert "ana\tsupervisor\tTST\tactive" in listed
+    assert hamrah(["users", "unlock", "ana"], db).returncode == 0
+    verify = hamrah(["audit", "verify"], db)
+    assert verify.returncode == 0 and "intact: 3 entries" in verify.stdout
+
+
+def test_audit_verify_fails_on_a_tampered_row(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "cli.db"
+    hamrah(["init"], db)
+    hamrah(["clinics", "add", "A", "--name", "A"], db)
+    hamrah(["clinics", "add", "B", "--name", "B"], db)
+    with sqlite3.connect(db) as connection:
+        connection.execute("DROP TRIGGER audit_log_no_update")
+        connection.execute("UPDATE audit_log SET summary = 'clinic Z' WHERE seq = 1")
+    verify = hamrah(["audit", "verify"], db)
+    assert verify.returncode == 1
+    assert verify.stdout.strip() == (
+        "audit chain broken at entry 1: content does not match its hash (altered)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "code", "message"),
+    [
+        (["users", "add", "x", "--role", "boss", "--clinic", "TST"], "", 2, "invalid choice"),
+        (["demo", "--patients", "0"], "", 2, "must be at least 1"),
+        (["frobnicate"], "", 2, "invalid choice"),
+        (["users", "add", "bo", "--role", "admin", "--clinic", "TST"], "short\n", 1,
+         "at least 12 characters"),
+        (["clinics", "add", "TST", "--name", "again"], "", 1, "already exists"),
+        (["users", "unlock", "nobody"], "", 1, "no user 'nobody'"),
+    ],
+)
+def test_bad_input_gives_one_line_and_an_exit_code(
+    tmp_path: Path, args: list[str], stdin: str, code: int, message: str
+) -> None:
+    db = tmp_path / "cli.db"
+    hamrah(["init"], db)
+    hamrah(["clinics", "add", "TST", "--name", "Test"], db)
+    result = hamrah(args, db, stdin=stdin)
+    assert result.returncode == code
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("not a url", "is not a database URL"),
+        ("mysql://root@127.0.0.1/test", "supports sqlite and postgresql"),
+        ("postgresql+psycopg://nobody@127.0.0.1:1/none", "cannot reach the database"),
+    ],
+)
+def test_wrong_database_url_stops_with_one_line(tmp_path: Path, url: str, message: str) -> None:
+    result = hamrah(["init"], url)
+    assert result.returncode == 2
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_production_without_cookie_key_stops(tmp_path: Path) -> None:
+    env = {**os.environ, "HAMRAH_DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
+           "HAMRAH_ENV": "production"}
+    env.pop("HAMRAH_COOKIE_KEY", None)
+    result = subprocess.run([sys.executable, "-m", "cli", "init"], cwd=PROJECT_ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "HAMRAH_COOKIE_KEY is not set" in result.stderr
+
+
+def _subcommand_paths() -> list[list[str]]:
+    import argparse
+
+    paths: list[list[str]] = [[]]
+
+    def walk(parser: argparse.ArgumentParser, prefix: list[str]) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, child in action.choices.items():
+                    paths.append([*prefix, name])
+                    walk(child, [*prefix, name])
+
+    walk(build_parser(), [])
+    return paths
+
+
+@pytest.mark.parametrize("path", _subcommand_paths(), ids=lambda p: " ".join(p) or "hamrah")
+def test_every_subcommand_has_help(path: list[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args([*path, "--help"])
+    assert exit_info.value.code == 0
