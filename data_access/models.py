@@ -160,6 +160,8 @@ class DoseEvent(Base):
         CheckConstraint("dose_mg IS NULL OR dose_mg >= 0", name="dose_non_negative"),
         CheckConstraint("status = 'missed' OR dose_mg IS NOT NULL", name="taken_has_dose"),
         Index("ix_dose_event_date_patient", "dose_date", "patient_id"),
+        # The last taken dose per patient is one backward index seek on this index.
+        Index("ix_dose_event_patient_status_date", "patient_id", "status", "dose_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

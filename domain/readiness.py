@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from domain.missed_doses import MissedDoseAction, missed_dose_action
 from domain.text import t
 from domain.thresholds import DEFAULT_THRESHOLDS, ClinicalThresholds
 from domain.treatment_time import window_bounds
@@ -51,8 +50,8 @@ def step_down_readiness(
 
     Derbyshire Healthcare NHS Foundation Trust report (2019): step down only on evidence of time
     stable, adherence and negative screens. Unknown adherence (no scheduled day) is not evidence,
-    so it is not met. A missed-dose streak counts against readiness once it reaches the first step
-    of the missed-dose ladder (Australian National Guidelines for MAT), 3 days by default.
+    so it is not met. Any current missed-dose streak counts against readiness: a patient who is
+    missing doses now is not showing the stability a step down needs.
     ``last_unexpected_positive_on`` is the latest unexpected positive on or before ``as_of``.
     """
     return [
@@ -115,9 +114,9 @@ def _no_unexpected_positive(
 def _no_missed_streak(missed_streak: int, thresholds: ClinicalThresholds) -> Criterion:
     return Criterion(
         code=CriterionCode.NO_MISSED_STREAK,
-        met=missed_dose_action(missed_streak, thresholds) == MissedDoseAction.NONE,
+        met=missed_streak == 0,
         value=t("{days} days", days=missed_streak),
-        required=t("fewer than {days} missed days in a row", days=thresholds.missed_half_dose_days),
+        required=t("no missed dose now (streak 0)"),
     )
 
 

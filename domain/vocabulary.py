@@ -138,3 +138,11 @@ class AuditAction(StrEnum):
 def values(enum: type[StrEnum]) -> list[str]:
     """The stored strings of an enumeration, in declaration order."""
     return [member.value for member in enum]
+
+
+# Screen substances that show opioid use other than a prescribed medication; a positive for the
+# patient's own methadone or buprenorphine is marked ``expected`` by the lab or the importer.
+OPIOID_SCREEN_SUBSTANCES = frozenset(
+    {"opioids", "morphine", "heroin", "6-mam", "fentanyl", "oxycodone", "tramadol", "opium",
+     "codeine", "methadone", "buprenorphine"}
+)

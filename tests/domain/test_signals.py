@@ -171,7 +171,7 @@ def test_missed_doses_in_signals(
     record = signals_for(last_taken_on=last_taken_on)
     assert (record["missed_streak"], record["missed_dose_action"]) == (streak, action)
     assert record["flags"] == flags
-    assert record["step_down_ready"] is (streak < 3)
+    assert record["step_down_ready"] is (streak == 0)
 
 
 def test_new_patient_admitted_today() -> None:

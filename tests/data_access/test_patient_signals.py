@@ -1,0 +1,105 @@
+"""SQL aggregates behind the clinical rules agree with the rules' own list-based helpers."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from data_access.models import DoseEvent, UrineScreen
+from data_access.signals import patient_facts, patient_signal_list
+from domain.adherence import adherence_from_dose_days
+from domain.missed_doses import last_taken_on_or_before
+from domain.retention import longest_gap_by_horizon
+from tests import builders
+
+AS_OF = date(2026, 11, 2)
+
+
+def days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def add_doses(session: Session, patient_id: int, taken: list[date],
+              missed: list[date] = (), mg: float = 80.0) -> None:  # type: ignore[assignment]
+    rows = [{"patient_id": patient_id, "dose_date": d, "status": "taken", "dose_mg": mg,
+             "kind": "observed"} for d in taken]
+    rows += [{"patient_id": patient_id, "dose_date": d, "status": "missed", "dose_mg": None,
+              "kind": "observed"} for d in missed]
+    if rows:
+        session.execute(insert(DoseEvent), rows)
+
+
+def add_screen(session: Session, patient_id: int, day: date, substance: str, result: str,
+               expected: bool = False) -> None:
+    session.execute(insert(UrineScreen), [{"patient_id": patient_id, "screen_date": day,
+                                           "substance": substance, "result": result,
+                                           "expected": expected}])
+
+
+def test_aggregates_match_the_domain_helpers(session: Session) -> None:
+    admission = date(2026, 6, 1)
+    gap = set(days(date(2026, 7, 1), date(2026, 7, 8)))  # 8 days without a dose
+    recent_misses = set(days(date(2026, 10, 31), AS_OF))  # streak of 3 on as_of
+    taken = [d for d in days(admission, AS_OF) if d not in gap and d not in recent_misses]
+    long_ago = date(2025, 9, 1)
+    old_taken = [d for d in days(long_ago, AS_OF) if d.day != 15]  # a one-day gap each month
+    with session.begin():
+        clinic_id = builders.clinic(session)
+        gappy = builders.patient(session, clinic_id, "P1", admission=admission)
+        steady = builders.patient(session, clinic_id, "P2", admission=long_ago)
+        builders.patient(session, clinic_id, "P3", admission=AS_OF, phase="induction")
+        builders.patient(session, clinic_id, "P4", phase="discharged")
+        add_doses(session, gappy, taken, missed=sorted(recent_misses))
+        add_doses(session, steady, old_taken)
+        add_doses(session, steady, [date(2026, 11, 3)])  # after as_of: ignored
+    facts = {f.patient_code: f for f in patient_facts(session, clinic_ids=[clinic_id],
+                                                      as_of=AS_OF)}
+    assert sorted(facts) == ["P1", "P2", "P3"]  # the discharged patient is not active
+    for code, admitted, dates in (("P1", admission, taken), ("P2", long_ago, old_taken),
+                                  ("P3", AS_OF, [])):
+        fact = facts[code]
+        expected_gaps = {h: g for h, g in longest_gap_by_horizon(dates, admitted,
+                                                                 (90, 180)).items()
+                         if admitted + timedelta(days=h - 1) <= AS_OF}
+        assert fact.last_taken_on == last_taken_on_or_before(dates, AS_OF), code
+        assert dict(fact.longest_gap_by_horizon) == expected_gaps, code
+        adherence = adherence_from_dose_days(dates, AS_OF, admitted, None, 28)
+        scheduled = min(28, (AS_OF - admitted).days + 1)
+        assert adherence == fact.taken_days_in_window / scheduled, code
+    assert facts["P1"].longest_gap_by_horizon == {90: 8}
+    assert facts["P2"].longest_gap_by_horizon == {90: 1, 180: 1}
+
+
+def test_signals_read_as_a_clinician_would(session: Session) -> None:
+    admission = date(2026, 6, 1)
+    gap = set(days(date(2026, 7, 1), date(2026, 7, 8)))
+    recent_misses = set(days(date(2026, 10, 31), AS_OF))
+    with session.begin():
+        clinic_id = builders.clinic(session)
+        gappy = builders.patient(session, clinic_id, "P1", admission=admission)
+        low_dose = builders.patient(session, clinic_id, "P2", admission=date(2026, 1, 5),
+                                    dose_mg=50.0)
+        add_doses(session, gappy, [d for d in days(admission, AS_OF)
+                                   if d not in gap and d not in recent_misses])
+        add_doses(session, low_dose, days(date(2026, 1, 5), AS_OF), mg=50.0)
+        add_screen(session, low_dose, date(2026, 10, 24), "opioids", "positive")
+        add_screen(session, low_dose, date(2026, 10, 24), "methadone", "positive", expected=True)
+        add_screen(session, gappy, date(2026, 10, 24), "methadone", "positive", expected=True)
+        member = builders.member(session, clinic_id, gappy, "M1")
+        builders.consent(session, member, gappy, signed=date(2026, 6, 2))
+    records = {s.patient_code: s.as_record() for s in patient_signal_list(
+        session, clinic_ids=[clinic_id], as_of=AS_OF)}
+    assert records["P1"] == {
+        "patient_code": "P1", "clinic_code": "TST", "phase": "maintenance",
+        "days_in_phase": 154, "adherence_28d": 0.893, "missed_streak": 3,
+        "missed_dose_action": "half_dose_review", "retained_90": False, "retained_180": None,
+        "step_down_ready": False, "take_home_max_doses": 28,
+        "flags": ["overdose_risk_tolerance"],
+    }
+    p2 = records["P2"]
+    assert p2["missed_streak"] == 0 and p2["adherence_28d"] == 1.0
+    assert p2["retained_90"] is True and p2["retained_180"] is True
+    assert p2["flags"] == ["no_consented_support", "possible_underdosing",
+                           "unexpected_positive_30d"]
