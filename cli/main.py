@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -85,6 +86,14 @@ def build_parser() -> argparse.ArgumentParser:
     user_unlock = user_commands.add_parser("unlock", help="lift a lockout now")
     user_unlock.add_argument("username")
 
+    signals = commands.add_parser(
+        "signals", help="per active patient: adherence, missed doses, retention, flags"
+    )
+    signals.add_argument("--as-of", type=_date, default=None, help="the day to judge (today)")
+    signals.add_argument("--clinic", action="append", dest="clinics", default=None,
+                         help="clinic code (repeat for several; default all)")
+    signals.add_argument("--format", choices=["json", "csv"], default="json")
+
     audit = commands.add_parser("audit", help="check the audit log")
     audit_commands = audit.add_subparsers(dest="action", required=True, parser_class=OneLineParser)
     audit_commands.add_parser("verify", help="exit 0 when the hash chain is intact, else 1")
@@ -160,6 +169,27 @@ def run_users(db: Database, args: argparse.Namespace, settings: Settings) -> int
     return 0
 
 
+def run_signals(db: Database, args: argparse.Namespace, settings: Settings) -> int:
+    from cli.records import write_records
+    from data_access.audit import record_audit
+    from data_access.clock import today
+    from data_access.signals import all_clinic_ids, patient_signal_list
+    from domain.signals import SIGNAL_FIELDS
+    from domain.vocabulary import AuditAction
+
+    as_of = args.as_of or today()
+    with db.sessions() as session, session.begin():
+        clinic_ids = all_clinic_ids(session, args.clinics)
+        if args.clinics and len(clinic_ids) != len(set(args.clinics)):
+            raise ValueError(f"unknown clinic in {', '.join(args.clinics)}")
+        signals = patient_signal_list(session, clinic_ids=clinic_ids, as_of=as_of,
+                                      thresholds=settings.clinical)
+        record_audit(session, actor=CLI_ACTOR, action=AuditAction.EXPORT, entity="signals",
+                     summary=f"{len(signals)} patients as of {as_of} ({args.format})")
+    write_records([s.as_record() for s in signals], SIGNAL_FIELDS, args.format, sys.stdout)
+    return 0
+
+
 def run_audit(db: Database, _args: argparse.Namespace, _settings: Settings) -> int:
     from data_access.audit import verify_audit_chain
 
@@ -177,6 +207,7 @@ COMMANDS: dict[str, Callable[[Database, argparse.Namespace, Settings], int]] = {
     "demo": run_demo,
     "clinics": run_clinics,
     "users": run_users,
+    "signals": run_signals,
     "audit": run_audit,
 }
 
@@ -193,6 +224,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ClinicError, StaffError, ValueError) as error:
         print(f"hamrah: {error}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the reader (e.g. `head`) stopped early: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

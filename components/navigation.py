@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from domain.access import PageAccess, pages_for
+from domain.access import PAGES_BY_KEY, PageAccess, pages_for
 from domain.text import t
 from domain.vocabulary import Role
 
@@ -27,3 +27,8 @@ def navigation_for(role: Role) -> dict[str, list[StreamlitPage]]:
                     url_path=page.key, default=page.key == "home")
         )
     return sections
+
+
+def go_to(page_key: str) -> None:
+    """Switch to a registry page by key (absolute path: independent of the entry script)."""
+    st.switch_page(page_file(PAGES_BY_KEY[page_key]))

@@ -71,3 +71,15 @@ def cookie_pending() -> bool:
 
 def set_cookie_pending(pending: bool) -> None:
     st.session_state[COOKIE_PENDING] = pending
+
+
+SELECTED_PATIENT = "hamrah_selected_patient"
+
+
+def selected_patient() -> int | None:
+    value = st.session_state.get(SELECTED_PATIENT)
+    return value if isinstance(value, int) else None
+
+
+def set_selected_patient(patient_id: int | None) -> None:
+    st.session_state[SELECTED_PATIENT] = patient_id

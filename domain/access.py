@@ -26,6 +26,9 @@ class PageAccess:
 
 PAGES: tuple[PageAccess, ...] = (
     PageAccess("home", "pages/home.py", "Home", ":material/home:", ALL_ROLES),
+    PageAccess("patients", "pages/patients.py", "Patients", ":material/groups:", ALL_ROLES),
+    PageAccess("patient_record", "pages/patient_record.py", "Patient record",
+               ":material/clinical_notes:", ALL_ROLES),
     PageAccess("account", "pages/account.py", "My account", ":material/person:", ALL_ROLES,
                section="Account"),
     PageAccess("users", "pages/users.py", "Staff users", ":material/group:",
@@ -35,6 +38,16 @@ PAGES: tuple[PageAccess, ...] = (
 )
 
 PAGES_BY_KEY = {page.key: page for page in PAGES}
+
+
+def sees_contact_details(role: Role) -> bool:
+    """The case team reviews treatment, it does not call families: no phones or e-mails."""
+    return role is not Role.CASE_TEAM
+
+
+def may_change_phase(role: Role) -> bool:
+    """Stepping treatment up or down is a supervisor's clinical decision."""
+    return role is Role.SUPERVISOR
 
 
 def can_view(role: Role, page_key: str) -> bool:

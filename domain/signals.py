@@ -75,6 +75,14 @@ class Flag(StrEnum):
     NO_CONSENTED_SUPPORT = "no_consented_support"
 
 
+# The columns of ``hamrah signals``, in order: the contract documented in the README.
+SIGNAL_FIELDS = (
+    "patient_code", "clinic_code", "phase", "days_in_phase", "adherence_28d", "missed_streak",
+    "missed_dose_action", "retained_90", "retained_180", "step_down_ready",
+    "take_home_max_doses", "flags",
+)
+
+
 @dataclass(frozen=True)
 class PatientSignals:
     """The clinical signals of one patient on one day, as shown on screens and exported."""

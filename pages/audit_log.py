@@ -28,4 +28,4 @@ with db.sessions() as session, session.begin():
     rows = recent_audit(session, limit=500)
     record_audit(session, actor=user.username, action=AuditAction.VIEW, entity="audit_log",
                  summary="viewed the latest 500 entries")
-st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
+st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")

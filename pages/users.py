@@ -45,7 +45,7 @@ st.dataframe(
         ]
     ),
     hide_index=True,
-    use_container_width=True,
+    width="stretch",
 )
 
 locked = [u.username for u in users if is_locked(u.locked_until, now)]

@@ -1,0 +1,103 @@
+"""The roster's per-patient extras: names, psychologist, last screen and family engagement.
+
+Each column is one grouped query over the user's clinics, so the roster costs a fixed number of
+statements however many patients there are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session, aliased
+
+from data_access.models import (
+    Assignment,
+    EngagementEvent,
+    Patient,
+    StaffUser,
+    SupportMember,
+    UrineScreen,
+)
+from data_access.signals import consented_member_counts
+from domain.roster import RosterExtras
+from domain.vocabulary import Phase, ScreenResult
+
+
+def roster_extras(session: Session, *, clinic_ids: Sequence[int],
+                  as_of: date) -> dict[int, RosterExtras]:
+    active = and_(Patient.clinic_id.in_(list(clinic_ids)),
+                  Patient.phase != Phase.DISCHARGED.value, Patient.admission_date <= as_of)
+    patients = session.execute(
+        select(Patient.id, Patient.first_name, Patient.last_name, Patient.medication,
+               Patient.dose_mg, StaffUser.username)
+        .outerjoin(StaffUser, StaffUser.id == Patient.psychologist_id)
+        .where(active)
+    ).all()
+
+    last_day = (
+        select(UrineScreen.patient_id, func.max(UrineScreen.screen_date).label("day"))
+        .join(Patient, Patient.id == UrineScreen.patient_id)
+        .where(active, UrineScreen.screen_date <= as_of)
+        .group_by(UrineScreen.patient_id)
+        .subquery()
+    )
+    on_last_day = aliased(UrineScreen)
+    unexpected = and_(on_last_day.result == ScreenResult.POSITIVE.value,
+                      on_last_day.expected.is_(False))
+    screens = {
+        row[0]: (row[1], int(row[2] or 0))
+        for row in session.execute(
+            select(last_day.c.patient_id, last_day.c.day,
+                   func.sum(case((unexpected, 1), else_=0)))
+            .join(on_last_day, and_(on_last_day.patient_id == last_day.c.patient_id,
+                                    on_last_day.screen_date == last_day.c.day))
+            .group_by(last_day.c.patient_id, last_day.c.day)
+        )
+    }
+
+    end_of_day = datetime.combine(as_of, time.max)
+    contact = dict(session.execute(
+        select(SupportMember.patient_id, func.max(EngagementEvent.occurred_at))
+        .select_from(EngagementEvent)
+        .join(SupportMember, SupportMember.id == EngagementEvent.member_id)
+        .join(Patient, Patient.id == SupportMember.patient_id)
+        .where(active, EngagementEvent.occurred_at <= end_of_day)
+        .group_by(SupportMember.patient_id)
+    ).tuples().all())
+
+    since = datetime.combine(as_of - timedelta(days=29), time.min)
+    completed = dict(session.execute(
+        select(SupportMember.patient_id, func.count())
+        .select_from(Assignment)
+        .join(SupportMember, SupportMember.id == Assignment.member_id)
+        .join(Patient, Patient.id == SupportMember.patient_id)
+        .where(active, Assignment.completed_at >= since, Assignment.completed_at <= end_of_day)
+        .group_by(SupportMember.patient_id)
+    ).tuples().all())
+
+    consented = consented_member_counts(session, [active], as_of)
+
+    extras = {}
+    for pid, first, last, medication, dose, psychologist in patients:
+        screen_day, unexpected_count = screens.get(pid, (None, 0))
+        extras[pid] = RosterExtras(
+            patient_id=pid, first_name=first, last_name=last, medication=medication,
+            dose_mg=dose, psychologist=psychologist, last_screen_on=screen_day,
+            last_screen_unexpected=unexpected_count,
+            last_family_contact=contact.get(pid),
+            modules_completed_30d=int(completed.get(pid, 0)),
+            consented_members=int(consented.get(pid, 0)),
+        )
+    return extras
+
+
+def psychologist_usernames(session: Session, *, clinic_ids: Sequence[int]) -> list[str]:
+    rows = session.scalars(
+        select(StaffUser.username).distinct()
+        .join(Patient, Patient.psychologist_id == StaffUser.id)
+        .where(Patient.clinic_id.in_(list(clinic_ids)))
+        .order_by(StaffUser.username)
+    )
+    return list(rows)

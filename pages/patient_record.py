@@ -1,0 +1,149 @@
+"""Patient record: essentials, doses, screens, phases, readiness, family, and phase change."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import streamlit as st
+
+from components import patient_charts, patient_data, patient_views
+from components.auth import require_page
+from components.resources import app_settings, current_database
+from components.state import selected_patient, set_notice, set_selected_patient, take_notice
+from data_access.clock import today
+from data_access.patient_record import (
+    PatientNotFound,
+    change_phase,
+    dose_rows,
+    engagement_frame,
+    family_activity,
+    members,
+    patient_choices,
+    patient_header,
+    phase_history_frame,
+    record_view,
+    screen_frame,
+)
+from data_access.signals import patient_signal_list
+from domain.access import may_change_phase, sees_contact_details
+from domain.dose_calendar import dose_calendar
+from domain.phase_change import check_phase_change, direction_text, unmet_summary
+from domain.phases import next_phases, phase_direction
+from domain.text import t
+
+user = require_page("patient_record")
+settings = app_settings()
+db = current_database()
+as_of = today()
+
+with db.sessions() as session:
+    choices = dict(patient_choices(session, clinic_ids=user.clinic_ids))
+current = selected_patient()
+options: list[int] = list(choices)
+position: int | None = options.index(current) if current in choices else None
+picked = st.selectbox(t("Patient"), options, format_func=lambda pid: choices[pid],
+                      index=position, placeholder=t("Choose a patient"), key="record_pick")
+if picked is None:
+    st.info(t("Choose a patient, or open one from the Patients page."))
+    st.stop()
+if picked != current:
+    set_selected_patient(picked)
+
+show_contact = sees_contact_details(user.role)
+try:
+    with db.sessions() as session, session.begin():
+        header = patient_header(session, patient_id=picked, clinic_ids=user.clinic_ids)
+        record_view(session, patient_id=picked, actor=user.username, redacted=not show_contact)
+        signals_list = patient_signal_list(session, clinic_ids=user.clinic_ids, as_of=as_of,
+                                           patient_ids=[picked], include_discharged=True,
+                                           thresholds=settings.clinical)
+        start = as_of - timedelta(days=179)
+        doses = dose_rows(session, patient_id=picked, start=start, end=as_of)
+        screens = screen_frame(session, patient_id=picked, start=as_of - timedelta(days=364),
+                               end=as_of)
+        history = phase_history_frame(session, patient_id=picked)
+        family = members(session, patient_id=picked, as_of=as_of)
+        engagement = engagement_frame(session, patient_id=picked, start=start, end=as_of)
+        activity = family_activity(session, patient_id=picked)
+except PatientNotFound:
+    st.error(t("No such patient in your clinics."))
+    st.stop()
+
+signals = signals_list[0] if signals_list else None
+notice = take_notice()
+if notice:
+    st.success(notice)
+patient_views.patient_header(header, signals, key_prefix="record")
+if signals is not None:
+    patient_views.flags_list(signals)
+
+st.subheader(t("Doses, last 180 days"))
+days = dose_calendar(doses, start, as_of, header.admission_date, header.discharged_on)
+st.altair_chart(patient_charts.dose_calendar_chart(days), width="stretch")
+if any(day.dose_mg is not None for day in days):
+    st.altair_chart(patient_charts.dose_trend_chart(days), width="stretch")
+
+st.subheader(t("Urine screens, last 12 months"))
+if screens.empty:
+    st.info(t("No screen in the last 12 months."))
+else:
+    st.altair_chart(patient_charts.screen_timeline_chart(screens), width="stretch")
+
+st.subheader(t("Treatment phases"))
+if not history.empty:
+    st.altair_chart(patient_charts.phase_timeline_chart(history, as_of),
+                    width="stretch")
+    st.dataframe(history, hide_index=True, width="stretch", key="record_history")
+
+readiness_column, take_home_column = st.columns([3, 1])
+with readiness_column:
+    st.subheader(t("Step-down readiness"))
+    if signals is not None:
+        patient_views.readiness_checklist(signals.readiness, key_prefix="record")
+with take_home_column:
+    st.subheader(t("Take-home"))
+    tier = signals.take_home_max_doses if signals is not None else None
+    st.metric(t("Most take-home doses allowed"), "—" if tier is None else tier,
+              help=t("US 42 CFR 8.12(i) (2024) tiers by days in treatment: information for "
+                     "the prescriber, never a decision."))
+
+st.subheader(t("Support members"))
+patient_views.members_table(family, show_contact=show_contact, key_prefix="record")
+if not engagement.empty:
+    st.altair_chart(patient_charts.engagement_timeline_chart(engagement),
+                    width="stretch")
+for title, key in ((t("Assignments"), "assignments"), (t("Questions"), "questions"),
+                   (t("Condition reports"), "reports"), (t("Outreach"), "outreach")):
+    frame = activity[key]
+    with st.expander(f"{title} ({len(frame)})"):
+        st.dataframe(frame, hide_index=True, width="stretch", key=f"record_{key}")
+
+if may_change_phase(user.role) and signals is not None:
+    st.subheader(t("Change phase"))
+    target = st.selectbox(t("Next phase"), next_phases(header.phase), key="phase_target",
+                          format_func=lambda p: f"{p.value} — "
+                          f"{direction_text(phase_direction(header.phase, p))}")
+    reason = st.text_area(t("Reason"), key="phase_reason")
+    check = check_phase_change(header.phase, target, reason, "", signals.readiness)
+    override = ""
+    if check.needs_override:
+        st.warning(t("Not all step-down criteria are met: {unmet}",
+                     unmet=unmet_summary(check.unmet)))
+        override = st.text_area(t("Override reason (recorded with the unmet criteria)"),
+                                key="phase_override")
+    if st.button(t("Record phase change"), key="phase_submit", type="primary"):
+        check = check_phase_change(header.phase, target, reason, override,
+                                   signals.readiness)
+        if not check.allowed:
+            for problem in check.problems:
+                st.error(problem)
+        else:
+            with db.sessions() as session, session.begin():
+                change_phase(session, patient_id=picked, clinic_ids=user.clinic_ids,
+                             to_phase=target, on=as_of, reason=reason,
+                             override_reason=override or None,
+                             unmet_criteria=unmet_summary(check.unmet) or None,
+                             by_user_id=user.id, actor=user.username)
+            patient_data.roster.clear()
+            set_notice(t("Phase changed to {phase}.", phase=target.value))
+            st.rerun()
