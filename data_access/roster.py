@@ -65,7 +65,7 @@ def roster_extras(session: Session, *, clinic_ids: Sequence[int],
         .join(Patient, Patient.id == SupportMember.patient_id)
         .where(active, EngagementEvent.occurred_at <= end_of_day)
         .group_by(SupportMember.patient_id)
-    ).tuples().all())
+    ).all())
 
     since = datetime.combine(as_of - timedelta(days=29), time.min)
     completed = dict(session.execute(
@@ -75,7 +75,7 @@ def roster_extras(session: Session, *, clinic_ids: Sequence[int],
         .join(Patient, Patient.id == SupportMember.patient_id)
         .where(active, Assignment.completed_at >= since, Assignment.completed_at <= end_of_day)
         .group_by(SupportMember.patient_id)
-    ).tuples().all())
+    ).all())
 
     consented = consented_member_counts(session, [active], as_of)
 
