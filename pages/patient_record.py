@@ -44,6 +44,7 @@ position: int | None = options.index(current) if current in choices else None
 picked = st.selectbox(t("Patient"), options, format_func=lambda pid: choices[pid],
                       index=position, placeholder=t("Choose a patient"), key="record_pick")
 if picked is None:
+    st.title(t("Patient record"))
     st.info(t("Choose a patient, or open one from the Patients page."))
     st.stop()
 if picked != current:
