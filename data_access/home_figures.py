@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from data_access.consents import active_consent_clause
@@ -14,9 +14,17 @@ from domain.home import HomeFigures
 from domain.vocabulary import Phase
 
 
-def home_figures(session: Session, *, clinic_ids: Sequence[int], as_of: date) -> HomeFigures:
-    """Active patients are those not discharged; families count members, not patients."""
-    in_clinics = Patient.clinic_id.in_(list(clinic_ids))
+def home_figures(
+    session: Session, *, clinic_ids: Sequence[int], as_of: date,
+    psychologist_id: int | None = None,
+) -> HomeFigures:
+    """Active patients are those not discharged; families count members, not patients.
+
+    With ``psychologist_id``, only that psychologist's patients count (the "my patients" row).
+    """
+    in_clinics: ColumnElement[bool] = Patient.clinic_id.in_(list(clinic_ids))
+    if psychologist_id is not None:
+        in_clinics = and_(in_clinics, Patient.psychologist_id == psychologist_id)
     active_patients = select(func.count()).select_from(Patient).where(
         in_clinics, Patient.phase != Phase.DISCHARGED.value
     )

@@ -273,3 +273,12 @@ def check_login(
 
 def password_hash_of(session: Session, username: str) -> str | None:
     return session.scalar(select(StaffUser.password_hash).where(StaffUser.username == username))
+
+
+def locked_accounts(session: Session, now: datetime | None = None) -> list[str]:
+    """Usernames whose soft lock has not lifted yet."""
+    now = now or utc_now()
+    return list(session.scalars(
+        select(StaffUser.username).where(StaffUser.locked_until > now)
+        .order_by(StaffUser.username)
+    ))

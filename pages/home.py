@@ -9,7 +9,9 @@ from components.figures import Figure, figure_row
 from components.resources import current_database
 from data_access.clock import today
 from data_access.home_figures import home_figures
+from data_access.staff import locked_accounts
 from domain.text import t
+from domain.vocabulary import Role
 
 user = require_page("home")
 st.title(t("Welcome, {name}", name=user.display_name))
@@ -17,7 +19,23 @@ st.caption(t("Clinics: {clinics}", clinics=", ".join(user.clinic_codes) or "—"
 
 with current_database().sessions() as session:
     figures = home_figures(session, clinic_ids=user.clinic_ids, as_of=today())
+    mine = (home_figures(session, clinic_ids=user.clinic_ids, as_of=today(),
+                         psychologist_id=user.id)
+            if user.role is Role.PSYCHOLOGIST else None)
+    locked = locked_accounts(session) if user.role is Role.ADMIN else None
 
+if mine is not None:
+    st.subheader(t("My patients"))
+    figure_row(
+        [
+            Figure(t("Active patients"), mine.active_patients),
+            Figure(t("Families with active consent"), mine.families_with_consent),
+            Figure(t("Questions awaiting an answer"), mine.questions_awaiting_answer),
+            Figure(t("Reports awaiting acknowledgement"), mine.reports_awaiting_acknowledgement),
+        ],
+        key_prefix="home_mine",
+    )
+    st.subheader(t("All my clinics"))
 figure_row(
     [
         Figure(t("Active patients"), figures.active_patients,
@@ -36,3 +54,6 @@ elif figures.needs_attention():
     st.warning(t("Families are waiting: answer their questions and acknowledge their reports."))
 else:
     st.success(t("No family is waiting for an answer."))
+if locked:
+    st.warning(t("Locked staff accounts: {names}. Unlock them on the Staff users page if the "
+                 "owner asks.", names=", ".join(locked)))

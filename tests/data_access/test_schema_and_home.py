@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -130,3 +130,23 @@ def test_home_figures_count_only_the_users_clinics(session: Session) -> None:
     assert figures.emergencies_awaiting_acknowledgement == 1
     both = home_figures(session, clinic_ids=[mine, other], as_of=AS_OF)
     assert both.active_patients == 3 and both.emergencies_awaiting_acknowledgement == 2
+
+
+def test_home_figures_for_one_psychologists_patients(session: Session) -> None:
+    from data_access.staff import add_user
+    from domain.vocabulary import Role
+
+    with session.begin():
+        clinic_id = builders.clinic(session, "MINE")
+        psychologist = add_user(session, username="psy", password="a-long-password",
+                                role=Role.PSYCHOLOGIST, clinic_codes=["MINE"], actor="test")
+        mine = builders.patient(session, clinic_id, "P1")
+        builders.patient(session, clinic_id, "P2")
+        session.execute(update(Patient).where(Patient.id == mine)
+                        .values(psychologist_id=psychologist.id))
+        member = builders.member(session, clinic_id, mine, "M1")
+        builders.question(session, member, mine)
+    figures = home_figures(session, clinic_ids=[clinic_id], as_of=AS_OF,
+                           psychologist_id=psychologist.id)
+    assert (figures.active_patients, figures.questions_awaiting_answer) == (1, 1)
+    assert home_figures(session, clinic_ids=[clinic_id], as_of=AS_OF).active_patients == 2
