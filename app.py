@@ -28,6 +28,14 @@ except (SettingsError, DatabaseConfigError) as error:
 cookie = auth.VersionedCookie(settings)
 user = auth.authenticate(db, settings, cookie)
 
+if user is not None:
+    with use_translator(translator_for(user.language)), st.sidebar:
+        st.caption(t("Signed in as {name} ({role})", name=user.display_name, role=user.role.value))
+        if st.button(t("Sign out"), key="sign_out"):
+            # Signed out in this same run, so the cookie's deletion reaches the browser.
+            auth.logout(db, user, cookie)
+            user = None
+
 
 def sign_in_screen() -> None:
     st.title("Hamrah")
@@ -44,7 +52,6 @@ auth.write_pending_cookie(user, cookie)
 with use_translator(translator_for(user.language)):
     page = st.navigation(navigation_for(user.role))
     with st.sidebar:
-        st.caption(t("Signed in as {name} ({role})", name=user.display_name, role=user.role.value))
 
         @st.fragment(run_every=timedelta(seconds=30))
         def idle_watch() -> None:
@@ -55,7 +62,4 @@ with use_translator(translator_for(user.language)):
                 st.rerun(scope="app")
 
         idle_watch()
-        if st.button(t("Sign out"), key="sign_out"):
-            auth.logout(db, user, cookie)
-            st.rerun()
     page.run()

@@ -10,12 +10,16 @@ so cookies and live sessions issued before are refused on the next run.
 
 from __future__ import annotations
 
+import functools
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import extra_streamlit_components as stx
 import jwt
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 from streamlit_authenticator.models import CookieModel
 
 from components import state
@@ -36,13 +40,27 @@ from domain.text import t
 from domain.vocabulary import AuditAction
 from settings import Settings
 
+APP_SCRIPT = Path(__file__).resolve().parent.parent / "app.py"
+
 
 class VersionedCookie(CookieModel):  # type: ignore[misc]  # the library is untyped
     """The library's cookie, carrying the user's session version so the server can revoke it."""
 
     def __init__(self, settings: Settings) -> None:
-        super().__init__(settings.cookie_name, settings.cookie_key, settings.cookie_expiry_days)
+        # The library's constructor draws its cookie component at once. That component reruns
+        # the app when it mounts, and a rerun that cancels the sign-in run loses the sign-in:
+        # so the component is drawn only when a cookie is written or deleted (reads use
+        # ``st.context.cookies``).
+        self.cookie_name = settings.cookie_name
+        self.cookie_key = settings.cookie_key
+        self.cookie_expiry_days = settings.cookie_expiry_days
+        self.token = None
+        self.exp_date = None
         self.session_version = 0
+
+    @functools.cached_property
+    def cookie_manager(self) -> Any:
+        return stx.CookieManager()
 
     def _token_encode(self) -> str:
         return jwt.encode(
@@ -177,8 +195,18 @@ def logout(db: Database, user: state.SignedInUser, cookie: VersionedCookie) -> N
 
 
 def require_page(page_key: str) -> state.SignedInUser:
-    """Every page checks the role again: a page opened by URL is not trusted to be permitted."""
+    """Every page checks the role again: a page opened by URL is not trusted to be permitted.
+
+    Nobody signed in: the page was run without ``app.py``. That happens to the first visitor after
+    a server start, while Streamlit still treats ``pages/`` as its legacy page folder. Send the
+    visitor to ``app.py``, which shows the sign-in and switches the server to ``st.navigation``.
+    """
     user = state.signed_in_user()
+    if user is None:
+        try:
+            st.switch_page(str(APP_SCRIPT))
+        except StreamlitAPIException:  # under st.navigation app.py is not a page: refuse
+            pass
     if user is None or not can_view(user.role, page_key):
         st.error(t("Not permitted: your role cannot open this page."))
         st.stop()

@@ -22,7 +22,8 @@ def patient_header(header: PatientHeader, signals: PatientSignals | None, *,
                  clinic=header.clinic_code, sex=header.sex, year=header.birth_year,
                  substance=header.primary_substance, psychologist=header.psychologist or "—"))
     columns = st.columns(5)
-    columns[0].metric(t("Medication"), f"{header.medication} {header.dose_mg:g} mg")
+    columns[0].metric(t("Dose ({medication})", medication=header.medication),
+                      f"{header.dose_mg:g} mg")
     columns[1].metric(t("Phase"), header.phase.value,
                       help=t("since {date}", date=header.phase_since.isoformat()))
     if signals is not None:
