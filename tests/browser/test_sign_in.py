@@ -94,3 +94,23 @@ def test_admin_opening_the_staff_url_sees_the_staff_list(page: Page, context: Br
         timeout=TIMEOUT_MS)
     expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
     assert _path(page.url) == "/users"
+
+
+def test_sign_out_removes_the_cookie_and_a_replayed_one_is_refused(
+    page: Page, context: BrowserContext, app_url: str
+) -> None:
+    sign_in(page, app_url, Role.CASE_TEAM)
+    wait_for_cookie(context, page)
+    token = next(c for c in context.cookies() if c.get("name") == "hamrah_auth")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_text("You have signed out.")).to_be_visible(timeout=TIMEOUT_MS)
+    for _ in range(100):  # the component deletes it just after the run
+        if "hamrah_auth" not in {c.get("name") for c in context.cookies()}:
+            break
+        page.wait_for_timeout(100)
+    assert "hamrah_auth" not in {c.get("name") for c in context.cookies()}
+    # Someone who copied the cookie before sign-out cannot use it: the server revoked it.
+    context.add_cookies([token])  # type: ignore[list-item]
+    page.goto(app_url)
+    expect(page.get_by_label("Username")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(welcome_heading(page)).to_have_count(0)
