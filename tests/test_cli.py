@@ -127,3 +127,49 @@ def test_every_subcommand_has_help(path: list[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         build_parser().parse_args([*path, "--help"])
     assert exit_info.value.code == 0
+
+
+def test_signals_prints_the_documented_contract(tmp_path: Path) -> None:
+    import csv
+    import io
+    import json
+    from datetime import date, timedelta
+
+    from sqlalchemy import insert
+
+    from data_access.database import open_database
+    from data_access.models import DoseEvent
+    from domain.signals import SIGNAL_FIELDS
+    from tests import builders
+
+    db_path = tmp_path / "cli.db"
+    assert hamrah(["init"], db_path).returncode == 0
+    db = open_database(f"sqlite:///{db_path}")
+    with db.sessions() as session, session.begin():
+        clinic_id = builders.clinic(session, "TST")
+        patient = builders.patient(session, clinic_id, "P1", admission=date(2026, 10, 1))
+        builders.patient(session, builders.clinic(session, "OTHER"), "P9")
+        session.execute(insert(DoseEvent), [
+            {"patient_id": patient, "dose_date": date(2026, 10, 1) + timedelta(days=n),
+             "status": "taken", "dose_mg": 80.0, "kind": "observed"}
+            for n in range(28)  # the last dose on 2026-10-28: 5 days missed by 2026-11-02
+        ])
+    db.engine.dispose()
+
+    result = hamrah(["signals", "--as-of", "2026-11-02", "--clinic", "TST"], db_path)
+    assert result.returncode == 0, result.stderr
+    records = json.loads(result.stdout)
+    assert records == [{
+        "patient_code": "P1", "clinic_code": "TST", "phase": "maintenance",
+        "days_in_phase": 32, "adherence_28d": 0.821, "missed_streak": 5,
+        "missed_dose_action": "reinduction", "retained_90": None, "retained_180": None,
+        "step_down_ready": False, "take_home_max_doses": 28,
+        "flags": ["no_consented_support", "overdose_risk_tolerance"],
+    }]
+    as_csv = hamrah(["signals", "--as-of", "2026-11-02", "--format", "csv"], db_path)
+    rows = list(csv.reader(io.StringIO(as_csv.stdout)))
+    assert tuple(rows[0]) == SIGNAL_FIELDS
+    assert [row[0] for row in rows[1:]] == ["P9", "P1"]  # by clinic code, then patient code
+    p1 = dict(zip(rows[0], next(row for row in rows[1:] if row[0] == "P1"), strict=True))
+    assert p1["retained_90"] == "" and p1["step_down_ready"] == "false"
+    assert p1["flags"] == "no_consented_support;overdose_risk_tolerance"
