@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
+from pathlib import Path
 from typing import NoReturn
 
 from data_access.clinics import ClinicError, add_clinic, list_clinics
@@ -19,10 +20,12 @@ from data_access.database import Database, open_database
 from data_access.engine import DatabaseConfigError
 from data_access.schema import upgrade_to_head
 from data_access.staff import PasswordPolicy, StaffError, add_user, list_users, unlock_user
+from domain.import_rules import ImportKind
 from domain.vocabulary import Role, values
 from settings import Settings, SettingsError, load_settings
 
 CLI_ACTOR = "cli"
+PROGRESS_MIN_BYTES = 1_000_000  # smaller imports finish before a progress bar would help
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -49,6 +52,13 @@ def _positive(text: str) -> int:
     return number
 
 
+def _existing_file(text: str) -> Path:
+    path = Path(text)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a file")
+    return path
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="hamrah", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
@@ -62,6 +72,19 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--as-of", type=_date, default=None, help="last day of history (today)")
     demo.add_argument("--if-empty", action="store_true",
                       help="do nothing (exit 0) when the database already has data")
+    demo.add_argument("--export-samples", type=Path, default=None, metavar="DIR",
+                      help="build nothing: write patients.csv, doses.csv, screens.csv and "
+                           "members.csv in the import formats from the existing database")
+
+    imports = commands.add_parser(
+        "import", help="import a CSV file of patients, doses, screens or members (all or nothing)"
+    )
+    imports.add_argument("kind", choices=values(ImportKind), metavar="KIND",
+                         help="one of: " + ", ".join(values(ImportKind)))
+    imports.add_argument("file", type=_existing_file, metavar="FILE",
+                         help="CSV, UTF-8, header row (see docs/import-formats.md)")
+    imports.add_argument("--dry-run", action="store_true",
+                         help="check the whole file and count the changes; write nothing")
 
     clinics = commands.add_parser("clinics", help="add or list clinics")
     clinic_commands = clinics.add_subparsers(dest="action", required=True,
@@ -120,6 +143,8 @@ def run_demo(db: Database, args: argparse.Namespace, _settings: Settings) -> int
     from data_access.clock import today
     from data_access.demo import build_demo, database_is_empty
 
+    if args.export_samples is not None:
+        return _export_samples(db, args.export_samples)
     upgrade_to_head(db.engine)
     with db.sessions() as session, session.begin():
         if not database_is_empty(session):
@@ -133,6 +158,56 @@ def run_demo(db: Database, args: argparse.Namespace, _settings: Settings) -> int
     print(f"demo loaded: {counts}")
     print("logins: " + ", ".join(f"{u} ({role})" for u, _p, role in summary.logins)
           + f"; password: {summary.logins[0][1]}" if summary.logins else "")
+    return 0
+
+
+def _export_samples(db: Database, directory: Path) -> int:
+    from data_access.demo import database_is_empty
+    from data_access.exports import SAMPLE_FILE_NAMES, export_samples
+
+    upgrade_to_head(db.engine)
+    with db.sessions() as session, session.begin():
+        if database_is_empty(session):
+            raise ValueError("the database is empty: load the demo first (hamrah demo), or point "
+                             "HAMRAH_DATABASE_URL at a database with data")
+        try:
+            counts = export_samples(session, directory, actor=CLI_ACTOR)
+        except OSError as error:
+            raise ValueError(f"cannot write the samples to {str(directory)!r}: "
+                             f"{error.strerror or error}") from None
+    files = ", ".join(f"{SAMPLE_FILE_NAMES[kind]} ({count} rows)" for kind, count in counts.items())
+    print(f"exported to {directory}: {files}")
+    return 0
+
+
+def run_import(db: Database, args: argparse.Namespace, _settings: Settings) -> int:
+    from cli.progress import ProgressBar
+    from data_access.clock import today
+    from data_access.importers import import_file
+
+    path: Path = args.file
+    progress = ProgressBar() if path.stat().st_size >= PROGRESS_MIN_BYTES else None
+    with db.sessions() as session:
+        with session.begin() as transaction:
+            result = import_file(session, args.kind, path, dry_run=args.dry_run,
+                                 actor=CLI_ACTOR, today=today(), progress=progress)
+            if not result.ok or args.dry_run:
+                transaction.rollback()
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if not result.ok:
+        for error in result.errors:
+            print(error, file=sys.stderr)
+        if result.unlisted_errors:
+            print(f"... and {result.unlisted_errors} more errors", file=sys.stderr)
+        total = len(result.errors) + result.unlisted_errors
+        rows = len({error.row for error in result.errors})
+        more = "+" if result.unlisted_errors else ""
+        print(f"hamrah: {path.name}: {total} error{'s' if total != 1 else ''} in {rows}{more} "
+              f"row{'s' if rows != 1 or more else ''}; nothing was written", file=sys.stderr)
+        return 1
+    suffix = " (dry run: nothing was written)" if args.dry_run else ""
+    print(result.summary() + suffix)
     return 0
 
 
@@ -205,6 +280,7 @@ def run_audit(db: Database, _args: argparse.Namespace, _settings: Settings) -> i
 COMMANDS: dict[str, Callable[[Database, argparse.Namespace, Settings], int]] = {
     "init": run_init,
     "demo": run_demo,
+    "import": run_import,
     "clinics": run_clinics,
     "users": run_users,
     "signals": run_signals,
