@@ -33,6 +33,8 @@ PAGES: tuple[PageAccess, ...] = (
                section="Account"),
     PageAccess("users", "pages/users.py", "Staff users", ":material/group:",
                frozenset({Role.ADMIN}), section="Administration"),
+    PageAccess("data_import", "pages/data_import.py", "Import", ":material/upload_file:",
+               frozenset({Role.ADMIN}), section="Administration"),
     PageAccess("audit_log", "pages/audit_log.py", "Audit log", ":material/policy:",
                frozenset({Role.ADMIN}), section="Administration"),
 )
@@ -43,6 +45,11 @@ PAGES_BY_KEY = {page.key: page for page in PAGES}
 def sees_contact_details(role: Role) -> bool:
     """The case team reviews treatment, it does not call families: no phones or e-mails."""
     return role is not Role.CASE_TEAM
+
+
+def may_enter_records(role: Role) -> bool:
+    """Doses, screens and new members are entered by clinical staff, not by the case team."""
+    return role in {Role.SUPERVISOR, Role.PSYCHOLOGIST, Role.ADMIN}
 
 
 def may_change_phase(role: Role) -> bool:

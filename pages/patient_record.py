@@ -8,6 +8,7 @@ import streamlit as st
 
 from components import patient_charts, patient_data, patient_views
 from components.auth import require_page
+from components.manual_entry import manual_entry
 from components.resources import app_settings, current_database
 from components.state import selected_patient, set_notice, set_selected_patient, take_notice
 from data_access.clock import today
@@ -25,7 +26,7 @@ from data_access.patient_record import (
     screen_frame,
 )
 from data_access.signals import patient_signal_list
-from domain.access import may_change_phase, sees_contact_details
+from domain.access import may_change_phase, may_enter_records, sees_contact_details
 from domain.dose_calendar import dose_calendar
 from domain.phase_change import check_phase_change, direction_text, unmet_summary
 from domain.phases import next_phases, phase_direction
@@ -118,6 +119,12 @@ for title, key in ((t("Assignments"), "assignments"), (t("Questions"), "question
     frame = activity[key]
     with st.expander(f"{title} ({len(frame)})"):
         st.dataframe(frame, hide_index=True, width="stretch", key=f"record_{key}")
+
+if may_enter_records(user.role):
+    with st.expander(t("Add or correct a record")):
+        if manual_entry(db, patient_code=header.code, clinic_code=header.clinic_code,
+                        actor=user.username, today=as_of, key_prefix="manual"):
+            patient_data.roster.clear()
 
 if may_change_phase(user.role) and signals is not None:
     st.subheader(t("Change phase"))

@@ -1,0 +1,84 @@
+"""Manual entry on the patient record: one dose, one screen, or one member with consent.
+
+Each form becomes a one-row import file and goes through ``import_file``: the same checks, the
+same all-or-nothing write and the same audit as a whole file.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import streamlit as st
+
+from components.import_views import validation_report
+from data_access.database import Database
+from data_access.importers import import_file
+from domain.import_rules import ImportKind, single_row_csv
+from domain.text import t
+from domain.vocabulary import Channel, ConsentScope, Relation, values
+
+
+def _save(db: Database, kind: ImportKind, row: dict[str, str], actor: str, today: date) -> bool:
+    with db.sessions() as session, session.begin():
+        result = import_file(session, kind, io.StringIO(single_row_csv(row)), dry_run=False,
+                             actor=actor, today=today, name=f"manual {kind.value}")
+        if result.errors:
+            session.rollback()
+    if result.errors:
+        validation_report(result.errors, result.unlisted_errors, [], key_prefix=f"manual_{kind}")
+        return False
+    st.success(t("Saved: inserted {i}, updated {u}, unchanged {k}.", i=result.inserted,
+                 u=result.updated, k=result.unchanged))
+    return True
+
+
+def _day(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def manual_entry(db: Database, *, patient_code: str, clinic_code: str, actor: str,
+                 today: date, key_prefix: str) -> bool:
+    """Draw the three forms; True when one of them saved something."""
+    saved = False
+    keys = {"patient_code": patient_code, "clinic_code": clinic_code}
+    dose_tab, screen_tab, member_tab = st.tabs(
+        [t("Dose or correction"), t("Screen result"), t("New support member")])
+    with dose_tab, st.form(f"{key_prefix}_dose", clear_on_submit=True):
+        day = st.date_input(t("Date"), value=today, max_value=today)
+        status = st.selectbox(t("Status"), ["taken", "missed"])
+        dose = st.number_input(t("Dose (mg)"), min_value=0.0, step=1.0, value=None)
+        kind = st.selectbox(t("Kind"), ["observed", "take_home"])
+        if st.form_submit_button(t("Save dose")):
+            saved |= _save(db, ImportKind.DOSES, {
+                **keys, "date": _day(day), "status": status,
+                "dose_mg": "" if dose is None else f"{dose:g}", "kind": kind}, actor, today)
+    with screen_tab, st.form(f"{key_prefix}_screen", clear_on_submit=True):
+        day = st.date_input(t("Date"), value=today, max_value=today)
+        substance = st.text_input(t("Substance"), value="opioids")
+        result = st.selectbox(t("Result"), ["negative", "positive"])
+        expected = st.checkbox(t("Expected (the patient's prescribed medication)"))
+        if st.form_submit_button(t("Save screen")):
+            saved |= _save(db, ImportKind.SCREENS, {
+                **keys, "date": _day(day), "substance": substance.strip(), "result": result,
+                "expected": "true" if expected else "false"}, actor, today)
+    with member_tab, st.form(f"{key_prefix}_member", clear_on_submit=True):
+        code = st.text_input(t("Member code"))
+        first = st.text_input(t("First name"))
+        last = st.text_input(t("Last name"))
+        relation = st.selectbox(t("Relation"), values(Relation))
+        channel = st.selectbox(t("Channel"), values(Channel))
+        phone = st.text_input(t("Phone"))
+        email = st.text_input(t("E-mail"))
+        language = st.selectbox(t("Language"), ["fa", "en"])
+        signed = st.date_input(t("Consent signed"), value=None, max_value=today)
+        expires = st.date_input(t("Consent expires"), value=None)
+        scope = st.selectbox(t("Consent scope"), values(ConsentScope))
+        if st.form_submit_button(t("Save member")):
+            saved |= _save(db, ImportKind.MEMBERS, {
+                "member_code": code.strip(), **keys, "relation": relation,
+                "first_name": first.strip(), "last_name": last.strip(), "phone": phone.strip(),
+                "email": email.strip(), "channel": channel, "language": language,
+                "consent_signed": _day(signed), "consent_expires": _day(expires),
+                "consent_scope": scope}, actor, today)
+    return saved
