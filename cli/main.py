@@ -18,7 +18,7 @@ from typing import NoReturn
 from data_access.clinics import ClinicError, add_clinic, list_clinics
 from data_access.database import Database, open_database
 from data_access.engine import DatabaseConfigError
-from data_access.schema import upgrade_to_head
+from data_access.schema import is_up_to_date, upgrade_to_head
 from data_access.staff import PasswordPolicy, StaffError, add_user, list_users, unlock_user
 from domain.import_rules import ImportKind
 from domain.vocabulary import Role, values
@@ -288,11 +288,19 @@ COMMANDS: dict[str, Callable[[Database, argparse.Namespace, Settings], int]] = {
 }
 
 
+# These create or upgrade the schema themselves; every other command needs it up to date.
+SCHEMA_CREATING_COMMANDS = frozenset({"init", "demo"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
         db = open_database(settings.database_url)
+        if args.command not in SCHEMA_CREATING_COMMANDS and not is_up_to_date(db.engine):
+            raise DatabaseConfigError(
+                "the database schema is missing or out of date: run `hamrah init` first"
+            )
         return COMMANDS[args.command](db, args, settings)
     except (SettingsError, DatabaseConfigError) as error:
         print(f"hamrah: {error}", file=sys.stderr)

@@ -173,3 +173,11 @@ def test_signals_prints_the_documented_contract(tmp_path: Path) -> None:
     p1 = dict(zip(rows[0], next(row for row in rows[1:] if row[0] == "P1"), strict=True))
     assert p1["retained_90"] == "" and p1["step_down_ready"] == "false"
     assert p1["flags"] == "no_consented_support;overdose_risk_tolerance"
+
+
+def test_commands_on_a_database_without_schema_say_to_run_init(tmp_path: Path) -> None:
+    result = hamrah(["clinics", "list"], tmp_path / "empty.db")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "hamrah: the database schema is missing or out of date: run `hamrah init` first"
+    )
