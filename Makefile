@@ -8,7 +8,7 @@ PORT ?= 8501
 DEMO_PATIENTS ?= 300
 DEMO_DAYS ?= 365
 
-.PHONY: install run db test lint typecheck pytest chromium clean
+.PHONY: install run db test lint typecheck pytest chromium clean bench-import
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ pytest: install chromium
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck pytest
+
+# Import speed: 1,000,000 synthetic dose rows into a fresh SQLite file (target: <= 60 s).
+bench-import: install
+	$(BIN)/python bench/import_doses.py --rows $${ROWS:-1000000}
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
