@@ -7,15 +7,12 @@ integer on both, so gap and window arithmetic can stay in SQL.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Integer
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import FunctionElement
-
-EPOCH = date(1970, 1, 1)
 
 
 class day_number(FunctionElement[int]):  # noqa: N801  (reads like a SQL function)
@@ -38,10 +35,3 @@ def _day_number_postgresql(element: day_number, compiler: SQLCompiler, **kw: Any
     argument = compiler.process(element.clauses, **kw)
     return f"(CAST({argument} AS DATE) - DATE '1970-01-01')"
 
-
-def to_day_number(day: date) -> int:
-    return (day - EPOCH).days
-
-
-def from_day_number(number: int) -> date:
-    return date.fromordinal(EPOCH.toordinal() + number)

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from data_access.consents import active_consent_clause
 from data_access.models import ConditionReport, Consent, FamilyQuestion, Patient, SupportMember
+from data_access.signals import active_patient_conditions
 from domain.home import HomeFigures
-from domain.vocabulary import Phase
 
 
 def home_figures(
@@ -23,11 +23,11 @@ def home_figures(
     With ``psychologist_id``, only that psychologist's patients count (the "my patients" row).
     """
     in_clinics: ColumnElement[bool] = Patient.clinic_id.in_(list(clinic_ids))
+    active = active_patient_conditions(clinic_ids, as_of)
     if psychologist_id is not None:
         in_clinics = and_(in_clinics, Patient.psychologist_id == psychologist_id)
-    active_patients = select(func.count()).select_from(Patient).where(
-        in_clinics, Patient.phase != Phase.DISCHARGED.value
-    )
+        active.append(Patient.psychologist_id == psychologist_id)
+    active_patients = select(func.count()).select_from(Patient).where(*active)
     families = (
         select(func.count(func.distinct(SupportMember.id)))
         .select_from(SupportMember)

@@ -20,15 +20,14 @@ from data_access.models import (
     SupportMember,
     UrineScreen,
 )
-from data_access.signals import consented_member_counts
+from data_access.signals import active_patient_conditions, consented_member_counts
 from domain.roster import RosterExtras
-from domain.vocabulary import Phase, ScreenResult
+from domain.vocabulary import ScreenResult
 
 
 def roster_extras(session: Session, *, clinic_ids: Sequence[int],
                   as_of: date) -> dict[int, RosterExtras]:
-    active = and_(Patient.clinic_id.in_(list(clinic_ids)),
-                  Patient.phase != Phase.DISCHARGED.value, Patient.admission_date <= as_of)
+    active = and_(*active_patient_conditions(clinic_ids, as_of))
     patients = session.execute(
         select(Patient.id, Patient.first_name, Patient.last_name, Patient.medication,
                Patient.dose_mg, StaffUser.username)

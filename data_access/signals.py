@@ -32,16 +32,28 @@ from domain.vocabulary import (
 SCREEN_LOOKBACK_DAYS = 400
 
 
+def active_patient_conditions(
+    clinic_ids: Sequence[int], as_of: date
+) -> list[ColumnElement[bool]]:
+    """An active patient: in one of the clinics, admitted on or before as_of, not discharged.
+
+    The one definition that the home figures, the roster and the signals share, so that every
+    screen counts the same patients.
+    """
+    return [
+        Patient.clinic_id.in_(list(clinic_ids)),
+        Patient.admission_date <= as_of,
+        Patient.phase != Phase.DISCHARGED.value,
+    ]
+
+
 def _patient_filter(
     clinic_ids: Sequence[int], as_of: date, patient_ids: Sequence[int] | None,
     include_discharged: bool,
 ) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [
-        Patient.clinic_id.in_(list(clinic_ids)),
-        Patient.admission_date <= as_of,
-    ]
-    if not include_discharged:
-        conditions.append(Patient.phase != Phase.DISCHARGED.value)
+    conditions = active_patient_conditions(clinic_ids, as_of)
+    if include_discharged:
+        conditions.pop()
     if patient_ids is not None:
         conditions.append(Patient.id.in_(list(patient_ids)))
     return conditions

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from data_access.audit import record_audit
@@ -201,11 +201,6 @@ def current_session_version(session: Session, username: str) -> int | None:
             StaffUser.username == username, StaffUser.active.is_(True)
         )
     )
-
-
-def remove_clinic_links(session: Session, *, username: str) -> None:
-    user = _user(session, username)
-    session.execute(delete(StaffClinic).where(StaffClinic.staff_user_id == user.id))
 
 
 class LoginResult(StrEnum):

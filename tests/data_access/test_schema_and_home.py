@@ -105,6 +105,7 @@ def test_home_figures_count_only_the_users_clinics(session: Session) -> None:
         p1 = builders.patient(session, mine, "P1")
         p2 = builders.patient(session, mine, "P2")
         builders.patient(session, mine, "P3", phase="discharged")
+        builders.patient(session, mine, "P5", admission=date(2026, 11, 20))  # not yet admitted
         p4 = builders.patient(session, other, "P4")
         m1 = builders.member(session, mine, p1, "M1")
         m2 = builders.member(session, mine, p1, "M2")
