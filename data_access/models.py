@@ -28,6 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from domain.deadlines import MONDAY_TO_FRIDAY, AnswerDeadline
+from domain.outreach import Tier
 from domain.vocabulary import (
     Channel,
     ConsentScope,
@@ -69,12 +71,21 @@ def one_of(column: str, enum: type[StrEnum], name: str | None = None) -> CheckCo
 
 class Clinic(Base):
     __tablename__ = "clinic"
+    __table_args__ = (one_of("answer_deadline", AnswerDeadline),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # How long families wait for an answer, and which days count as working days for it.
+    answer_deadline: Mapped[str] = mapped_column(
+        String(20), default=AnswerDeadline.ONE_WORKING_DAY.value,
+        server_default=AnswerDeadline.ONE_WORKING_DAY.value,
+    )
+    working_days: Mapped[str] = mapped_column(
+        String(40), default=MONDAY_TO_FRIDAY.text, server_default="mon,tue,wed,thu,fri"
+    )
 
 
 class StaffUser(Base):
@@ -357,6 +368,7 @@ class FamilyQuestion(Base):
     __table_args__ = (
         Index("ix_family_question_patient", "patient_id"),
         Index("ix_family_question_open", "answered_at", "due_at"),
+        Index("ix_family_question_patient_open", "patient_id", "answered_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -379,6 +391,8 @@ class Answer(Base):
     body: Mapped[str] = mapped_column(Text)
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     answered_at: Mapped[datetime] = mapped_column(DateTime)
+    # True when the member had no active consent: the answer holds general information only.
+    general_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
 
 
 class ConditionReport(Base):
@@ -409,6 +423,10 @@ class OutreachAttempt(Base):
     __table_args__ = (
         one_of("outcome", OutreachOutcome),
         one_of("channel", Channel),
+        CheckConstraint(
+            "tier IS NULL OR tier IN (" + ", ".join(f"'{v}'" for v in values(Tier)) + ")",
+            name="tier_allowed",
+        ),
         Index("ix_outreach_attempt_patient_at", "patient_id", "attempted_at"),
     )
 
@@ -421,6 +439,8 @@ class OutreachAttempt(Base):
     outcome: Mapped[str] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(Text)
     follow_up_on: Mapped[date | None] = mapped_column(Date)
+    # The item's tier when the attempt was logged: a later reason of a higher tier ends the snooze.
+    tier: Mapped[str | None] = mapped_column(String(10))
 
 
 class AuditLog(Base):

@@ -47,13 +47,17 @@ def active_patient_conditions(
     ]
 
 
-def _patient_filter(
-    clinic_ids: Sequence[int], as_of: date, patient_ids: Sequence[int] | None,
-    include_discharged: bool,
+def patient_conditions(
+    clinic_ids: Sequence[int], as_of: date, patient_ids: Sequence[int] | None = None,
+    include_discharged: bool = False, discharged_since: date | None = None,
 ) -> list[ColumnElement[bool]]:
+    """The active patients, plus every discharged one (``include_discharged``) or only those
+    discharged on or after ``discharged_since`` (the outreach worklist keeps them 14 days)."""
     conditions = active_patient_conditions(clinic_ids, as_of)
     if include_discharged:
         conditions.pop()
+    elif discharged_since is not None:
+        conditions[-1] = or_(conditions[-1], Patient.discharged_on >= discharged_since)
     if patient_ids is not None:
         conditions.append(Patient.id.in_(list(patient_ids)))
     return conditions
@@ -182,10 +186,12 @@ def patient_facts(
     as_of: date,
     patient_ids: Sequence[int] | None = None,
     include_discharged: bool = False,
+    discharged_since: date | None = None,
     thresholds: ClinicalThresholds = DEFAULT_THRESHOLDS,
 ) -> list[PatientFacts]:
     """The aggregates of every (active) patient of ``clinic_ids`` admitted on or before as_of."""
-    conditions = _patient_filter(clinic_ids, as_of, patient_ids, include_discharged)
+    conditions = patient_conditions(clinic_ids, as_of, patient_ids, include_discharged,
+                                    discharged_since)
     patients = session.execute(
         select(Patient.id, Patient.code, Clinic.code, Patient.medication, Patient.dose_mg,
                Patient.phase, Patient.phase_since, Patient.admission_date, Patient.discharged_on)
@@ -221,10 +227,12 @@ def patient_signal_list(
     as_of: date,
     patient_ids: Sequence[int] | None = None,
     include_discharged: bool = False,
+    discharged_since: date | None = None,
     thresholds: ClinicalThresholds = DEFAULT_THRESHOLDS,
 ) -> list[PatientSignals]:
     facts = patient_facts(session, clinic_ids=clinic_ids, as_of=as_of, patient_ids=patient_ids,
-                          include_discharged=include_discharged, thresholds=thresholds)
+                          include_discharged=include_discharged,
+                          discharged_since=discharged_since, thresholds=thresholds)
     return [patient_signals(fact, as_of, thresholds) for fact in facts]
 
 

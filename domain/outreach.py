@@ -145,6 +145,9 @@ class OutreachFacts:
     - ``next_consent_expiry``: the earliest expiry among active consents.
     - ``snoozed_until`` / ``snoozed_tier``: follow-up date of the latest outreach attempt and the
       highest tier the item had when it was logged.
+    - ``member_codes``: the members who may be contacted about the patient (active, with an
+      active consent); empty means the patient is the one to ask (42 CFR 2.31).
+    - ``psychologist_id``: the patient's psychologist, for the worklist's filter.
     """
 
     patient_id: int
@@ -169,6 +172,8 @@ class OutreachFacts:
     last_contact_on: date | None
     snoozed_until: date | None
     snoozed_tier: Tier | None
+    member_codes: tuple[str, ...] = ()
+    psychologist_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -193,12 +198,15 @@ class WorklistItem:
     reasons: tuple[Reason, ...]
     last_contact_on: date | None
     snoozed_until: date | None
+    member_codes: tuple[str, ...] = ()
+    psychologist_id: int | None = None
 
     def as_record(self) -> dict[str, object]:
         """A JSON-ready row: plain strings, numbers and None; dates in ISO format."""
         return {
             "patient_code": self.patient_code,
             "clinic_code": self.clinic_code,
+            "member_codes": list(self.member_codes),
             "tier": str(self.tier),
             "score": self.score,
             "reasons": [{"code": str(r.code), "text": r.text} for r in self.reasons],
@@ -413,6 +421,8 @@ def worklist_item(
         reasons=tuple(reasons),
         last_contact_on=facts.last_contact_on,
         snoozed_until=facts.snoozed_until,
+        member_codes=facts.member_codes,
+        psychologist_id=facts.psychologist_id,
     )
 
 

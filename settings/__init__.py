@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
+from domain.outreach import OutreachThresholds
 from domain.thresholds import ClinicalThresholds
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +38,7 @@ class Settings:
     min_password_length: int = 12
     max_password_length: int = 128
     clinical: ClinicalThresholds = field(default_factory=ClinicalThresholds)
+    outreach: OutreachThresholds = field(default_factory=OutreachThresholds)
 
     @property
     def is_production(self) -> bool:
@@ -87,6 +90,7 @@ def load_settings(
     if max_failed < 1:
         raise SettingsError("HAMRAH_MAX_FAILED_LOGINS must be at least 1")
     return Settings(
+        outreach=outreach_thresholds(env),
         database_url=database_url,
         environment=environment,
         cookie_key=cookie_key,
@@ -95,3 +99,36 @@ def load_settings(
         lockout_minutes=_number(env, "HAMRAH_LOCKOUT_MINUTES", 15.0),
         failed_login_delay_seconds=_number(env, "HAMRAH_FAILED_LOGIN_DELAY_SECONDS", 1.0),
     )
+
+
+OUTREACH_ENV_PREFIX = "HAMRAH_OUTREACH_"
+
+
+def outreach_thresholds(env: Mapping[str, str]) -> OutreachThresholds:
+    """Outreach thresholds with overrides from ``HAMRAH_OUTREACH_<FIELD>`` variables.
+
+    Each field of :class:`OutreachThresholds` has one variable, e.g.
+    ``HAMRAH_OUTREACH_DISENGAGED_DAYS=21`` or ``HAMRAH_OUTREACH_LOW_ADHERENCE_BELOW=0.75``;
+    an unknown ``HAMRAH_OUTREACH_*`` name is an error, so a typo is not silently ignored.
+    """
+    defaults = OutreachThresholds()
+    known = {f.name: f for f in fields(OutreachThresholds)}
+    changes: dict[str, Any] = {}
+    for name, raw in env.items():
+        if not name.startswith(OUTREACH_ENV_PREFIX):
+            continue
+        key = name[len(OUTREACH_ENV_PREFIX):].lower()
+        if key not in known:
+            allowed = ", ".join(OUTREACH_ENV_PREFIX + k.upper() for k in known)
+            raise SettingsError(f"{name} is not a setting; the outreach settings are {allowed}")
+        value = _number(env, name, float(getattr(defaults, key)))
+        if isinstance(getattr(defaults, key), int):
+            if value != int(value):
+                raise SettingsError(f"{name}={raw!r} must be a whole number of days or items")
+            changes[key] = int(value)
+        else:
+            changes[key] = value
+    try:
+        return replace(defaults, **changes)
+    except ValueError as error:
+        raise SettingsError(f"outreach settings: {error}") from None

@@ -295,12 +295,15 @@ def test_urgent_snooze_is_never_overridden() -> None:
 
 
 def test_as_record_is_json_ready() -> None:
-    item = worklist_item(facts(missed_streak=3, overdue_assignments=2), AS_OF)
+    item = worklist_item(facts(missed_streak=3, overdue_assignments=2,
+                               member_codes=("M-1", "M-2")), AS_OF)
     assert item is not None
     record = item.as_record()
     assert set(record) == {
-        "patient_code", "clinic_code", "tier", "score", "reasons", "last_contact", "snoozed_until",
+        "patient_code", "clinic_code", "member_codes", "tier", "score", "reasons",
+        "last_contact", "snoozed_until",
     }
+    assert record["member_codes"] == ["M-1", "M-2"]
     assert record["tier"] == "urgent"
     assert record["last_contact"] == days_ago(10).isoformat()
     assert record["snoozed_until"] is None

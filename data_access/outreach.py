@@ -1,0 +1,401 @@
+"""The outreach worklist's facts, computed in grouped SQL, and the outreach attempts log.
+
+``outreach_facts`` reuses ``patient_signal_list`` for the dose and screen rules and adds one
+grouped query per family table (phase changes, consents, engagement, reports, questions,
+assignments, attempts): the query count does not grow with the number of patients. The page,
+``hamrah outreach`` and exports all call :func:`outreach_worklist`, so they list the same items.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import Session
+
+from data_access.audit import record_audit
+from data_access.clock import utc_now
+from data_access.consents import active_consent_clause
+from data_access.models import (
+    Assignment,
+    ConditionReport,
+    Consent,
+    EngagementEvent,
+    FamilyQuestion,
+    OutreachAttempt,
+    Patient,
+    PhaseChange,
+    StaffUser,
+    SupportMember,
+)
+from data_access.signals import patient_conditions, patient_facts
+from domain.outreach import (
+    DEFAULT_OUTREACH_THRESHOLDS,
+    OutreachFacts,
+    OutreachThresholds,
+    Tier,
+    WorklistItem,
+    worklist,
+)
+from domain.signals import patient_signals
+from domain.thresholds import DEFAULT_THRESHOLDS, ClinicalThresholds
+from domain.vocabulary import AuditAction, Channel, DeliveryStatus, OutreachOutcome, Phase
+
+OPEN_ASSIGNMENT_STATUSES = (
+    DeliveryStatus.QUEUED.value, DeliveryStatus.SENT.value,
+    DeliveryStatus.DELIVERED.value, DeliveryStatus.OPENED.value,
+)
+"""Assignments the family still has to complete; cancelled, blocked or failed ones are not due."""
+
+
+class OutreachInputError(ValueError):
+    """An outreach attempt that cannot be logged; the message says what to change."""
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min)
+
+
+def _day(moment: datetime | date | None) -> date | None:
+    if moment is None:
+        return None
+    return moment.date() if isinstance(moment, datetime) else moment
+
+
+def _taper_ends(session: Session, conditions: list[ColumnElement[bool]],
+                as_of: date) -> dict[int, date]:
+    rows = session.execute(
+        select(PhaseChange.patient_id, func.max(PhaseChange.changed_on))
+        .join(Patient, Patient.id == PhaseChange.patient_id)
+        .where(*conditions, PhaseChange.changed_on <= as_of,
+               PhaseChange.from_phase == Phase.TAPER.value,
+               PhaseChange.to_phase == Phase.AFTERCARE.value)
+        .group_by(PhaseChange.patient_id)
+    )
+    return {row[0]: row[1] for row in rows}
+
+
+def _consent_dates(session: Session, conditions: list[ColumnElement[bool]],
+                   as_of: date) -> dict[int, tuple[date, date | None]]:
+    """Per patient: earliest signing and earliest expiry among active consents of active members."""
+    rows = session.execute(
+        select(SupportMember.patient_id, func.min(Consent.signed_on), func.min(Consent.expires_on))
+        .join(Consent, Consent.member_id == SupportMember.id)
+        .join(Patient, Patient.id == SupportMember.patient_id)
+        .where(*conditions, SupportMember.active.is_(True), active_consent_clause(as_of))
+        .group_by(SupportMember.patient_id)
+    )
+    return {row[0]: (row[1], row[2]) for row in rows}
+
+
+def _consented_members(session: Session, conditions: list[ColumnElement[bool]],
+                       as_of: date) -> dict[int, list[tuple[int, str]]]:
+    consented = select(Consent.member_id).where(active_consent_clause(as_of))
+    rows = session.execute(
+        select(SupportMember.patient_id, SupportMember.id, SupportMember.code)
+        .join(Patient, Patient.id == SupportMember.patient_id)
+        .where(*conditions, SupportMember.active.is_(True), SupportMember.id.in_(consented))
+        .order_by(SupportMember.patient_id, SupportMember.code)
+    )
+    members: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for patient_id, member_id, code in rows:
+        members[patient_id].append((member_id, code))
+    return members
+
+
+def _last_engagement(session: Session, conditions: list[ColumnElement[bool]],
+                     as_of: date) -> dict[int, datetime]:
+    """Latest engagement on or before as_of of any member who has an active consent on as_of."""
+    consented = select(Consent.member_id).where(active_consent_clause(as_of))
+    rows = session.execute(
+        select(SupportMember.patient_id, func.max(EngagementEvent.occurred_at))
+        .select_from(EngagementEvent)
+        .join(SupportMember, SupportMember.id == EngagementEvent.member_id)
+        .join(Patient, Patient.id == SupportMember.patient_id)
+        .where(*conditions, SupportMember.active.is_(True), SupportMember.id.in_(consented),
+               EngagementEvent.occurred_at < _start_of(as_of + timedelta(days=1)))
+        .group_by(SupportMember.patient_id)
+    )
+    return {row[0]: row[1] for row in rows}
+
+
+def _open_emergencies(session: Session, conditions: list[ColumnElement[bool]],
+                      as_of: date) -> dict[int, tuple[int, datetime]]:
+    end = _start_of(as_of + timedelta(days=1))
+    rows = session.execute(
+        select(ConditionReport.patient_id, func.count(), func.min(ConditionReport.reported_at))
+        .join(Patient, Patient.id == ConditionReport.patient_id)
+        .where(*conditions, ConditionReport.emergency.is_(True),
+               ConditionReport.reported_at < end,
+               or_(ConditionReport.acknowledged_at.is_(None),
+                   ConditionReport.acknowledged_at >= end))
+        .group_by(ConditionReport.patient_id)
+    )
+    return {row[0]: (int(row[1]), row[2]) for row in rows}
+
+
+def _overdue_questions(session: Session, conditions: list[ColumnElement[bool]],
+                       as_of: date) -> dict[int, tuple[int, datetime]]:
+    """Questions whose deadline (the exclusive end of their last day) passed before as_of began
+    and that were still unanswered then."""
+    start = _start_of(as_of)
+    rows = session.execute(
+        select(FamilyQuestion.patient_id, func.count(), func.min(FamilyQuestion.due_at))
+        .join(Patient, Patient.id == FamilyQuestion.patient_id)
+        .where(*conditions, FamilyQuestion.due_at <= start,
+               or_(FamilyQuestion.answered_at.is_(None), FamilyQuestion.answered_at >= start))
+        .group_by(FamilyQuestion.patient_id)
+    )
+    return {row[0]: (int(row[1]), row[2]) for row in rows}
+
+
+def _overdue_assignments(session: Session, conditions: list[ColumnElement[bool]],
+                         as_of: date) -> dict[int, int]:
+    rows = session.execute(
+        select(SupportMember.patient_id, func.count())
+        .select_from(Assignment)
+        .join(SupportMember, SupportMember.id == Assignment.member_id)
+        .join(Patient, Patient.id == SupportMember.patient_id)
+        .where(*conditions, Assignment.due_on < as_of,
+               Assignment.status.in_(OPEN_ASSIGNMENT_STATUSES))
+        .group_by(SupportMember.patient_id)
+    )
+    return {row[0]: int(row[1]) for row in rows}
+
+
+def _latest_attempts(session: Session, conditions: list[ColumnElement[bool]],
+                     as_of: date) -> dict[int, tuple[datetime, date | None, str | None]]:
+    """The latest attempt on or before as_of per patient: when, its follow-up date, its tier."""
+    ranked = (
+        select(
+            OutreachAttempt.patient_id.label("patient_id"),
+            OutreachAttempt.attempted_at.label("attempted_at"),
+            OutreachAttempt.follow_up_on.label("follow_up_on"),
+            OutreachAttempt.tier.label("tier"),
+            func.row_number().over(
+                partition_by=OutreachAttempt.patient_id,
+                order_by=(OutreachAttempt.attempted_at.desc(), OutreachAttempt.id.desc()),
+            ).label("rank"),
+        )
+        .join(Patient, Patient.id == OutreachAttempt.patient_id)
+        .where(*conditions,
+               OutreachAttempt.attempted_at < _start_of(as_of + timedelta(days=1)))
+        .subquery()
+    )
+    rows = session.execute(
+        select(ranked.c.patient_id, ranked.c.attempted_at, ranked.c.follow_up_on, ranked.c.tier)
+        .where(ranked.c.rank == 1)
+    )
+    return {row[0]: (row[1], row[2], row[3]) for row in rows}
+
+
+def outreach_facts(
+    session: Session,
+    *,
+    clinic_ids: Sequence[int],
+    as_of: date,
+    patient_ids: Sequence[int] | None = None,
+    clinical: ClinicalThresholds = DEFAULT_THRESHOLDS,
+    outreach: OutreachThresholds = DEFAULT_OUTREACH_THRESHOLDS,
+) -> list[OutreachFacts]:
+    """The outreach facts of every active patient and of those discharged in the last
+    ``post_discharge_days`` (their families stay on the worklist for that time)."""
+    since = as_of - timedelta(days=outreach.post_discharge_days)
+    clinical_facts = patient_facts(session, clinic_ids=clinic_ids, as_of=as_of,
+                                   patient_ids=patient_ids, discharged_since=since,
+                                   thresholds=clinical)
+    conditions = patient_conditions(clinic_ids, as_of, patient_ids, discharged_since=since)
+    extra = session.execute(
+        select(Patient.id, Patient.phase_since, Patient.psychologist_id,
+               Patient.discharged_on).where(*conditions)
+    ).all()
+    phase_since = {row[0]: row[1] for row in extra}
+    psychologists = {row[0]: row[2] for row in extra}
+    taper_ends = _taper_ends(session, conditions, as_of)
+    consents = _consent_dates(session, conditions, as_of)
+    members = _consented_members(session, conditions, as_of)
+    engagement = _last_engagement(session, conditions, as_of)
+    emergencies = _open_emergencies(session, conditions, as_of)
+    questions = _overdue_questions(session, conditions, as_of)
+    assignments = _overdue_assignments(session, conditions, as_of)
+    attempts = _latest_attempts(session, conditions, as_of)
+    facts = []
+    for fact in clinical_facts:
+        signal = patient_signals(fact, as_of, clinical)
+        pid = fact.patient_id
+        signed, expiry = consents.get(pid, (None, None))
+        emergency_count, oldest_emergency = emergencies.get(pid, (0, None))
+        question_count, oldest_due = questions.get(pid, (0, None))
+        attempt_at, follow_up, attempt_tier = attempts.get(pid, (None, None, None))
+        phase = signal.phase
+        facts.append(OutreachFacts(
+            patient_id=pid,
+            patient_code=signal.patient_code,
+            clinic_code=signal.clinic_code,
+            phase=phase,
+            missed_streak=signal.missed_streak,
+            adherence_28d=signal.adherence_28d,
+            discharged_on=fact.discharged_on,
+            taper_ended_on=taper_ends.get(pid),
+            taper_started_on=phase_since.get(pid) if phase == Phase.TAPER else None,
+            last_unexpected_positive_on=fact.last_unexpected_positive_on,
+            last_engagement_at=_day(engagement.get(pid)),
+            earliest_active_consent_on=signed,
+            consented_members=len(members.get(pid, [])),
+            open_emergency_reports=emergency_count,
+            oldest_emergency_at=_day(oldest_emergency),
+            overdue_questions=question_count,
+            # due_at is the exclusive end of the last day to answer: that day is the deadline.
+            oldest_overdue_question_due=None if oldest_due is None
+            else oldest_due.date() - timedelta(days=1),
+            overdue_assignments=assignments.get(pid, 0),
+            next_consent_expiry=expiry,
+            last_contact_on=_day(attempt_at),
+            snoozed_until=follow_up,
+            snoozed_tier=None if attempt_tier is None else Tier(attempt_tier),
+            member_codes=tuple(code for _, code in members.get(pid, [])),
+            psychologist_id=psychologists.get(pid),
+        ))
+    return facts
+
+
+def outreach_worklist(
+    session: Session,
+    *,
+    clinic_ids: Sequence[int],
+    as_of: date,
+    clinical: ClinicalThresholds = DEFAULT_THRESHOLDS,
+    outreach: OutreachThresholds = DEFAULT_OUTREACH_THRESHOLDS,
+) -> list[WorklistItem]:
+    """The sorted worklist of ``clinic_ids`` on ``as_of``: urgent first, then by score."""
+    facts = outreach_facts(session, clinic_ids=clinic_ids, as_of=as_of, clinical=clinical,
+                           outreach=outreach)
+    return worklist(facts, as_of, outreach)
+
+
+@dataclass(frozen=True)
+class MemberContact:
+    """How to reach one consented member; only the outreach roles see these details."""
+
+    member_id: int
+    code: str
+    relation: str
+    name: str
+    channel: str
+    phone: str | None
+    email: str | None
+
+
+@dataclass(frozen=True)
+class WorklistContext:
+    """What the page shows beside each item: names and the members' contact details."""
+
+    patient_name: str
+    psychologist: str | None
+    members: tuple[MemberContact, ...]
+
+
+def worklist_context(session: Session, items: Sequence[WorklistItem],
+                     as_of: date) -> dict[int, WorklistContext]:
+    """Names and contacts of the listed patients, in two queries whatever the list's length."""
+    ids = [item.patient_id for item in items]
+    if not ids:
+        return {}
+    patients = session.execute(
+        select(Patient.id, Patient.first_name, Patient.last_name, StaffUser.display_name)
+        .outerjoin(StaffUser, StaffUser.id == Patient.psychologist_id)
+        .where(Patient.id.in_(ids))
+    ).all()
+    consented = select(Consent.member_id).where(active_consent_clause(as_of))
+    rows = session.execute(
+        select(SupportMember.patient_id, SupportMember.id, SupportMember.code,
+               SupportMember.relation, SupportMember.first_name, SupportMember.last_name,
+               SupportMember.channel, SupportMember.phone, SupportMember.email)
+        .where(SupportMember.patient_id.in_(ids), SupportMember.active.is_(True),
+               SupportMember.id.in_(consented))
+        .order_by(SupportMember.patient_id, SupportMember.code)
+    ).all()
+    contacts: dict[int, list[MemberContact]] = defaultdict(list)
+    for row in rows:
+        contacts[row[0]].append(MemberContact(
+            member_id=row[1], code=row[2], relation=row[3], name=f"{row[4]} {row[5]}",
+            channel=row[6], phone=row[7], email=row[8],
+        ))
+    return {
+        pid: WorklistContext(patient_name=f"{first} {last}", psychologist=psychologist,
+                             members=tuple(contacts.get(pid, [])))
+        for pid, first, last, psychologist in patients
+    }
+
+
+def log_attempt(
+    session: Session,
+    *,
+    patient_id: int,
+    member_id: int | None,
+    channel: Channel | str,
+    outcome: OutreachOutcome | str,
+    note: str | None,
+    follow_up_on: date | None,
+    tier: Tier | None,
+    actor: str,
+    by_user_id: int | None = None,
+    today: date | None = None,
+) -> OutreachAttempt:
+    """Record one attempt to reach a family, checked first and audited in the same transaction.
+
+    A follow-up date snoozes the patient's item until then, unless a reason of a higher tier
+    than ``tier`` (the item's tier now) appears.
+    """
+    try:
+        channel_value = Channel(channel).value
+        outcome_value = OutreachOutcome(outcome).value
+    except ValueError as error:
+        raise OutreachInputError(str(error)) from None
+    now = utc_now()
+    today = today or now.date()
+    if follow_up_on is not None and follow_up_on <= today:
+        raise OutreachInputError(
+            f"The follow-up date {follow_up_on.isoformat()} must be after today "
+            f"({today.isoformat()})"
+        )
+    if session.get(Patient, patient_id) is None:
+        raise OutreachInputError(f"No patient with id {patient_id}")
+    if member_id is not None:
+        member = session.get(SupportMember, member_id)
+        if member is None or member.patient_id != patient_id:
+            raise OutreachInputError("That family member does not belong to this patient")
+    attempt = OutreachAttempt(
+        patient_id=patient_id, member_id=member_id, by_user_id=by_user_id, attempted_at=now,
+        channel=channel_value, outcome=outcome_value, note=(note or "").strip() or None,
+        follow_up_on=follow_up_on, tier=None if tier is None else Tier(tier).value,
+    )
+    session.add(attempt)
+    session.flush()
+    follow = "" if follow_up_on is None else f", follow up {follow_up_on.isoformat()}"
+    record_audit(session, actor=actor, action=AuditAction.CREATE, entity="outreach_attempt",
+                 entity_id=str(attempt.id),
+                 summary=f"patient {patient_id}: {channel_value}, {outcome_value}{follow}")
+    return attempt
+
+
+def attempt_history(session: Session, patient_id: int, limit: int = 20) -> list[OutreachAttempt]:
+    """The patient's latest attempts, newest first."""
+    return list(session.scalars(
+        select(OutreachAttempt).where(OutreachAttempt.patient_id == patient_id)
+        .order_by(OutreachAttempt.attempted_at.desc(), OutreachAttempt.id.desc()).limit(limit)
+    ))
+
+
+def record_worklist_export(session: Session, *, actor: str, rows: int, as_of: date) -> None:
+    """Audit an export of the worklist: it carries patient codes and reasons off the server."""
+    record_audit(session, actor=actor, action=AuditAction.EXPORT, entity="outreach_worklist",
+                 entity_id=as_of.isoformat(), summary=f"{rows} rows as CSV")
+
+
+def urgent_count(items: Sequence[WorklistItem]) -> int:
+    return sum(1 for item in items if item.tier == Tier.URGENT)
+

@@ -1,0 +1,270 @@
+"""The outreach worklist read from the database: each rule's facts, snooze, export audit."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from data_access.audit import verify_audit_chain
+from data_access.models import (
+    Assignment,
+    AuditLog,
+    ContentModule,
+    EngagementEvent,
+    OutreachAttempt,
+    Patient,
+    PhaseChange,
+    SupportMember,
+)
+from data_access.outreach import (
+    OutreachInputError,
+    log_attempt,
+    outreach_facts,
+    outreach_worklist,
+    record_worklist_export,
+    worklist_context,
+)
+from domain.outreach import ReasonCode, Tier
+from tests import builders
+from tests.data_access.test_patient_signals import add_doses, add_screen, days
+
+AS_OF = date(2026, 11, 2)
+ADMITTED = date(2026, 6, 1)
+NOON = datetime(2026, 11, 2, 12, 0)
+
+
+def at(day: date, hour: int = 10) -> datetime:
+    return datetime.combine(day, datetime.min.time()).replace(hour=hour)
+
+
+def engaged_family(session: Session, clinic_id: int, patient_id: int, code: str,
+                   *, last_engaged: date = AS_OF - timedelta(days=2),
+                   expires: date | None = None) -> int:
+    """A member with a consent since admission who engaged on ``last_engaged``."""
+    member_id = builders.member(session, clinic_id, patient_id, code)
+    builders.consent(session, member_id, patient_id, signed=ADMITTED, expires=expires)
+    session.execute(insert(EngagementEvent), [{"member_id": member_id, "kind": "opened",
+                                               "occurred_at": at(last_engaged)}])
+    return member_id
+
+
+def steady_patient(session: Session, clinic_id: int, code: str, **kwargs: object) -> int:
+    """Takes every dose up to as_of and has an engaged family: nothing to act on."""
+    patient_id = builders.patient(session, clinic_id, code, admission=ADMITTED,
+                                  **kwargs)  # type: ignore[arg-type]
+    add_doses(session, patient_id, days(ADMITTED, AS_OF))
+    engaged_family(session, clinic_id, patient_id, f"M-{code}")
+    return patient_id
+
+
+def reasons_by_patient(session: Session, clinic_id: int) -> dict[str, list[str]]:
+    items = outreach_worklist(session, clinic_ids=[clinic_id], as_of=AS_OF)
+    return {item.patient_code: [str(r.code) for r in item.reasons] for item in items}
+
+
+def test_each_rule_read_from_the_tables(session: Session) -> None:
+    with session.begin():
+        clinic_id = builders.clinic(session)
+        steady_patient(session, clinic_id, "P00-QUIET")
+        # Urgent: the last three days missed.
+        missed = builders.patient(session, clinic_id, "P01-MISSED", admission=ADMITTED)
+        add_doses(session, missed, days(ADMITTED, AS_OF - timedelta(days=3)))
+        engaged_family(session, clinic_id, missed, "M-01")
+        # Urgent: discharged 10 days ago; another 20 days ago is off the list.
+        for code, ago in (("P02-DISCH10", 10), ("P03-DISCH20", 20)):
+            pid = steady_patient(session, clinic_id, code, phase="discharged")
+            session.get_one(Patient, pid).discharged_on = AS_OF - timedelta(days=ago)
+        # Urgent: taper -> aftercare 5 days ago.
+        ended = steady_patient(session, clinic_id, "P04-TAPEREND", phase="aftercare")
+        session.add(PhaseChange(patient_id=ended, from_phase="taper", to_phase="aftercare",
+                                changed_on=AS_OF - timedelta(days=5), reason="taper done",
+                                created_at=NOON))
+        # Urgent: an unacknowledged emergency; an acknowledged one does not count.
+        emergency = steady_patient(session, clinic_id, "P05-EMERG")
+        member = builders.member(session, clinic_id, emergency, "M-05B")
+        builders.report(session, member, emergency, emergency=True)
+        builders.report(session, member, emergency, emergency=True, acknowledged=True)
+        # High: unexpected positive 3 days ago; an expected one elsewhere does not count.
+        positive = steady_patient(session, clinic_id, "P06-POS")
+        add_screen(session, positive, AS_OF - timedelta(days=3), "heroin", "positive")
+        expected = steady_patient(session, clinic_id, "P07-EXPECTED")
+        add_screen(session, expected, AS_OF - timedelta(days=3), "methadone", "positive",
+                   expected=True)
+        # High: taper started 10 days ago, family quiet for 20 days.
+        taper = builders.patient(session, clinic_id, "P08-TAPER", admission=ADMITTED,
+                                 phase="taper")
+        session.get_one(Patient, taper).phase_since = AS_OF - timedelta(days=10)
+        add_doses(session, taper, days(ADMITTED, AS_OF))
+        engaged_family(session, clinic_id, taper, "M-08", last_engaged=AS_OF - timedelta(days=20))
+        # High: a question past its deadline; an answered one does not count.
+        asked = steady_patient(session, clinic_id, "P09-QUESTION")
+        asker = builders.member(session, clinic_id, asked, "M-09B")
+        overdue = builders.question(session, asker, asked)
+        builders.question(session, asker, asked, answered=True)
+        # Routine: family quiet for 40 days; 2 overdue assignments; consent expiring soon.
+        quiet = builders.patient(session, clinic_id, "P10-QUIETFAM", admission=ADMITTED)
+        add_doses(session, quiet, days(ADMITTED, AS_OF))
+        engaged_family(session, clinic_id, quiet, "M-10", last_engaged=AS_OF - timedelta(days=40))
+        late = steady_patient(session, clinic_id, "P11-ASSIGN")
+        module = ContentModule(code="what-is-mat", title="What MAT is", kind="text",
+                               language="en", created_at=NOON, updated_at=NOON)
+        session.add(module)
+        session.flush()
+        # Two open assignments past due; completed and cancelled ones are not due.
+        for status, due in (("sent", 5), ("opened", 1), ("completed", 9),
+                            ("cancelled_consent_revoked", 9)):
+            session.add(Assignment(module_id=module.id, member_id=_member_of(session, late),
+                                   assigned_at=NOON - timedelta(days=20), status=status,
+                                   due_on=AS_OF - timedelta(days=due)))
+        expiring = builders.patient(session, clinic_id, "P12-EXPIRY", admission=ADMITTED)
+        add_doses(session, expiring, days(ADMITTED, AS_OF))
+        engaged_family(session, clinic_id, expiring, "M-12", expires=AS_OF + timedelta(days=10))
+        # Routine: nobody consented.
+        alone = builders.patient(session, clinic_id, "P13-ALONE", admission=ADMITTED)
+        add_doses(session, alone, days(ADMITTED, AS_OF))
+    assert overdue > 0
+    found = reasons_by_patient(session, clinic_id)
+    assert found == {
+        "P01-MISSED": ["overdose_risk_tolerance"],
+        "P02-DISCH10": ["recent_discharge_or_taper_end"],
+        "P04-TAPEREND": ["recent_discharge_or_taper_end"],
+        "P05-EMERG": ["emergency_report"],
+        "P06-POS": ["unexpected_positive_7d"],
+        "P08-TAPER": ["taper_family_disengaged"],
+        "P09-QUESTION": ["question_overdue"],
+        "P10-QUIETFAM": ["family_disengaged_30d"],
+        "P11-ASSIGN": ["assignments_overdue"],
+        "P12-EXPIRY": ["consent_expiring"],
+        "P13-ALONE": ["recruit_support"],
+    }
+    items = outreach_worklist(session, clinic_ids=[clinic_id], as_of=AS_OF)
+    assert [item.tier for item in items[:4]] == [Tier.URGENT] * 4
+    assert items[-1].tier == Tier.ROUTINE
+    by_code = {item.patient_code: item for item in items}
+    assert by_code["P01-MISSED"].member_codes == ("M-01",)
+    assert by_code["P13-ALONE"].member_codes == ()
+
+
+def _member_of(session: Session, patient_id: int) -> int:
+    code = session.scalar(select(Patient.code).where(Patient.id == patient_id))
+    member_id = session.scalar(select(SupportMember.id).where(SupportMember.code == f"M-{code}"))
+    assert member_id is not None
+    return member_id
+
+
+def test_facts_count_consents_and_engagement_as_of_the_day(session: Session) -> None:
+    with session.begin():
+        clinic_id = builders.clinic(session)
+        pid = builders.patient(session, clinic_id, "P1", admission=ADMITTED)
+        add_doses(session, pid, days(ADMITTED, AS_OF))
+        # The consent began 5 days ago and nobody engaged since: not yet 30 days quiet.
+        member = builders.member(session, clinic_id, pid, "M-NEW")
+        builders.consent(session, member, pid, signed=AS_OF - timedelta(days=5))
+        # A revoked member's engagement does not count.
+        revoked = builders.member(session, clinic_id, pid, "M-REV")
+        builders.consent(session, revoked, pid, signed=ADMITTED,
+                         revoked=AS_OF - timedelta(days=1))
+        session.execute(insert(EngagementEvent), [{"member_id": revoked, "kind": "opened",
+                                                   "occurred_at": at(AS_OF)}])
+    (facts,) = outreach_facts(session, clinic_ids=[clinic_id], as_of=AS_OF)
+    assert facts.consented_members == 1
+    assert facts.member_codes == ("M-NEW",)
+    assert facts.last_engagement_at is None
+    assert facts.earliest_active_consent_on == AS_OF - timedelta(days=5)
+    assert reasons_by_patient(session, clinic_id) == {}
+    # 30 days after the consent began, the quiet family is listed.
+    later = AS_OF + timedelta(days=25)
+    session.commit()
+    with session.begin():
+        add_doses(session, pid, days(AS_OF + timedelta(days=1), later))
+    items = outreach_worklist(session, clinic_ids=[clinic_id], as_of=later)
+    assert [str(r.code) for r in items[0].reasons] == ["family_disengaged_30d"]
+
+
+def test_a_follow_up_snoozes_until_a_higher_tier_appears(session: Session) -> None:
+    with session.begin():
+        clinic_id = builders.clinic(session)
+        pid = builders.patient(session, clinic_id, "P1", admission=ADMITTED)
+        add_doses(session, pid, days(ADMITTED, AS_OF))
+        member = engaged_family(session, clinic_id, pid, "M-1",
+                                last_engaged=AS_OF - timedelta(days=45))
+        session.add(OutreachAttempt(
+            patient_id=pid, member_id=member, attempted_at=at(AS_OF - timedelta(days=1)),
+            channel="phone_call", outcome="no_answer", follow_up_on=AS_OF + timedelta(days=3),
+            tier="routine"))
+    assert reasons_by_patient(session, clinic_id) == {}
+    (facts,) = outreach_facts(session, clinic_ids=[clinic_id], as_of=AS_OF)
+    assert facts.last_contact_on == AS_OF - timedelta(days=1)
+    assert facts.snoozed_until == AS_OF + timedelta(days=3)
+    assert facts.snoozed_tier == Tier.ROUTINE
+    # A positive screen (high) overrides the routine snooze.
+    session.commit()
+    with session.begin():
+        add_screen(session, pid, AS_OF, "heroin", "positive")
+    assert reasons_by_patient(session, clinic_id) == {
+        "P1": ["unexpected_positive_7d", "family_disengaged_30d"],
+    }
+    # On the follow-up day the item is back without any override.
+    day = AS_OF + timedelta(days=3)
+    session.commit()
+    with session.begin():
+        add_doses(session, pid, days(AS_OF + timedelta(days=1), day))
+    (item,) = outreach_worklist(session, clinic_ids=[clinic_id], as_of=day)
+    assert item.snoozed_until == day
+
+
+def test_log_attempt_checks_input_and_audits(session: Session) -> None:
+    with session.begin():
+        clinic_id = builders.clinic(session)
+        pid = builders.patient(session, clinic_id, "P1", admission=ADMITTED)
+        other = builders.patient(session, clinic_id, "P2", admission=ADMITTED)
+        member = builders.member(session, clinic_id, pid, "M-1")
+        stranger = builders.member(session, clinic_id, other, "M-2")
+    before = session.scalar(select(func.max(AuditLog.seq))) or 0
+    session.commit()
+    for kwargs, message in (
+        ({"member_id": stranger}, "does not belong"),
+        ({"follow_up_on": AS_OF}, "must be after today"),
+        ({"outcome": "maybe"}, "maybe"),
+    ):
+        arguments: dict[str, object] = {
+            "patient_id": pid, "member_id": member, "channel": "phone_call",
+            "outcome": "no_answer", "note": None, "follow_up_on": None, "tier": Tier.HIGH,
+            "actor": "supervisor", "today": AS_OF, **kwargs,
+        }
+        with pytest.raises(OutreachInputError, match=message), session.begin():
+            log_attempt(session, **arguments)  # type: ignore[arg-type]
+    assert session.scalar(select(func.count()).select_from(OutreachAttempt)) == 0
+    session.commit()
+    with session.begin():
+        attempt = log_attempt(session, patient_id=pid, member_id=member, channel="telegram",
+                              outcome="message_sent", note="  Sent the naloxone leaflet ",
+                              follow_up_on=AS_OF + timedelta(days=2), tier=Tier.HIGH,
+                              actor="supervisor", today=AS_OF)
+    stored = session.get_one(OutreachAttempt, attempt.id)
+    assert (stored.note, stored.tier, stored.outcome) == (
+        "Sent the naloxone leaflet", "high", "message_sent")
+    session.commit()
+    with session.begin():
+        record_worklist_export(session, actor="supervisor", rows=3, as_of=AS_OF)
+    audit = session.scalars(select(AuditLog).where(AuditLog.seq > before)
+                            .order_by(AuditLog.seq)).all()
+    assert [(row.action, row.entity) for row in audit] == [
+        ("create", "outreach_attempt"), ("export", "outreach_worklist")]
+    assert verify_audit_chain(session).broken is None
+
+
+def test_context_lists_only_consented_members(session: Session) -> None:
+    with session.begin():
+        clinic_id = builders.clinic(session)
+        pid = builders.patient(session, clinic_id, "P1", admission=ADMITTED)
+        engaged_family(session, clinic_id, pid, "M-YES")
+        builders.member(session, clinic_id, pid, "M-NO")  # no consent: never contacted
+    items = outreach_worklist(session, clinic_ids=[clinic_id], as_of=AS_OF)
+    context = worklist_context(session, items, AS_OF)
+    assert [m.code for m in context[pid].members] == ["M-YES"]
+    assert context[pid].patient_name == "Test Demo-P1"
+    assert ReasonCode.RECRUIT_SUPPORT not in {r.code for r in items[0].reasons}
