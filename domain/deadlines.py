@@ -7,11 +7,13 @@ week is a clinic setting, written as text such as ``"sat-wed"`` and parsed here.
 Deadlines are day-granular: a question is due by the end of a day. That end is represented as an
 exclusive, naive datetime — midnight at the start of the following day — so that "in time" is a
 plain ``answered_at < due_at`` in Python and in SQL, with no 23:59:59 edge. All datetimes are
-naive local clinic time.
+naive and on the stored clock (UTC, ``data_access.clock``); a clinic far from UTC sees its day
+boundaries shifted by its offset until clinics get a time-zone setting.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -221,3 +223,39 @@ def describe_deadline(rule: AnswerDeadline, week: WorkingWeek) -> str:
     if rule == AnswerDeadline.ONE_WORKING_DAY:
         return t("1 working day (working days: {days})", days=week.text)
     return t("{days} days", days=_SEVEN_DAYS)
+
+
+@dataclass(frozen=True)
+class WeekTimeliness:
+    """Questions asked in one week (Monday first) and how their answers met the deadline."""
+
+    week_start: date
+    in_time: int
+    late: int
+    overdue: int
+    open: int
+
+
+def timeliness_by_week(
+    questions: Iterable[tuple[datetime, datetime, datetime | None]], now: datetime
+) -> list[WeekTimeliness]:
+    """Count ``(asked_at, due_at, answered_at)`` rows per week of asking, oldest week first.
+
+    The figure behind "answered in the deadline / late": a late answer and a still-overdue
+    question both broke the clinic's promise, so they are kept apart from the answers in time.
+    """
+    counts: dict[date, dict[QuestionStatus, int]] = {}
+    for asked_at, due_at, answered_at in questions:
+        start = asked_at.date() - timedelta(days=asked_at.weekday())
+        week = counts.setdefault(start, dict.fromkeys(QuestionStatus, 0))
+        week[question_status(due_at, answered_at, now)] += 1
+    return [
+        WeekTimeliness(
+            week_start=start,
+            in_time=week[QuestionStatus.ANSWERED_IN_TIME],
+            late=week[QuestionStatus.ANSWERED_LATE],
+            overdue=week[QuestionStatus.OVERDUE],
+            open=week[QuestionStatus.OPEN],
+        )
+        for start, week in sorted(counts.items())
+    ]

@@ -12,6 +12,7 @@ from domain.deadlines import (
     SATURDAY_TO_WEDNESDAY,
     AnswerDeadline,
     QuestionStatus,
+    WeekTimeliness,
     WorkingWeek,
     answer_due_at,
     describe_deadline,
@@ -22,6 +23,7 @@ from domain.deadlines import (
     question_status,
     time_left,
     time_left_text,
+    timeliness_by_week,
 )
 from domain.text import use_translator
 
@@ -309,4 +311,22 @@ def test_enum_values_are_stable() -> None:
     assert [str(rule) for rule in AnswerDeadline] == ["one_working_day", "seven_days"]
     assert [str(status) for status in QuestionStatus] == [
         "open", "overdue", "answered_in_time", "answered_late"
+    ]
+
+
+def test_timeliness_counts_each_week_of_asking() -> None:
+    now = datetime(2026, 11, 25, 12, 0)
+    monday = datetime(2026, 11, 16, 9, 0)
+    due = datetime(2026, 11, 18, 0, 0)
+    rows = [
+        (monday, due, datetime(2026, 11, 17, 15, 0)),  # in time
+        (monday + timedelta(days=6), due + timedelta(days=6), due + timedelta(days=7)),  # late
+        (monday, due, None),  # still unanswered: overdue
+        (datetime(2026, 11, 24, 10, 0), datetime(2026, 11, 26, 0, 0), None),  # open
+        (datetime(2026, 11, 9, 10, 0), datetime(2026, 11, 11, 0, 0), datetime(2026, 11, 11)),
+    ]
+    assert timeliness_by_week(rows, now) == [
+        WeekTimeliness(date(2026, 11, 9), in_time=0, late=1, overdue=0, open=0),
+        WeekTimeliness(date(2026, 11, 16), in_time=1, late=1, overdue=1, open=0),
+        WeekTimeliness(date(2026, 11, 23), in_time=0, late=0, overdue=0, open=1),
     ]
