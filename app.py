@@ -7,7 +7,8 @@ from datetime import timedelta
 import streamlit as st
 
 from components import auth, state
-from components.navigation import navigation_for
+from components.emergency_banner import emergency_banner
+from components.navigation import navigation_badges, navigation_for
 from components.resources import app_settings, database
 from data_access.clock import utc_now
 from data_access.engine import DatabaseConfigError
@@ -50,7 +51,8 @@ if user is None:
 
 auth.write_pending_cookie(user, cookie)
 with use_translator(translator_for(user.language)):
-    page = st.navigation(navigation_for(user.role))
+    page = st.navigation(navigation_for(user.role, navigation_badges(user, settings)))
+    emergency_banner(user)
     with st.sidebar:
 
         @st.fragment(run_every=timedelta(seconds=30))

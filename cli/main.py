@@ -15,17 +15,24 @@ from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
-from data_access.clinics import ClinicError, add_clinic, list_clinics
+from sqlalchemy.orm import Session
+
+from data_access.clinics import ClinicError, add_clinic, clinic_ids_by_code, list_clinics
 from data_access.database import Database, open_database
 from data_access.engine import DatabaseConfigError
 from data_access.schema import is_up_to_date, upgrade_to_head
 from data_access.staff import PasswordPolicy, StaffError, add_user, list_users, unlock_user
 from domain.import_rules import ImportKind
+from domain.outreach import WORKLIST_FIELDS
 from domain.vocabulary import Role, values
 from settings import Settings, SettingsError, load_settings
 
 CLI_ACTOR = "cli"
 PROGRESS_MIN_BYTES = 1_000_000  # smaller imports finish before a progress bar would help
+
+
+class UnknownClinicError(Exception):
+    """A --clinic code that names no clinic: a bad argument, so exit 2 like argparse's errors."""
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -116,6 +123,21 @@ def build_parser() -> argparse.ArgumentParser:
     signals.add_argument("--clinic", action="append", dest="clinics", default=None,
                          help="clinic code (repeat for several; default all)")
     signals.add_argument("--format", choices=["json", "csv"], default="json")
+
+    outreach = commands.add_parser(
+        "outreach", help="the family outreach worklist: urgent first, with reason codes",
+        description="The families to reach on --as-of: urgent first, then high, then "
+                    "routine, by score within a tier. JSON prints one array of objects. CSV "
+                    "prints a header and the columns " + ", ".join(WORKLIST_FIELDS)
+                    + "; member_codes are joined with ';', reasons are written 'code: text' "
+                    "and joined with ' | ', and null is an empty cell.",
+    )
+    outreach.add_argument("--as-of", type=_date, default=None, help="the day to judge (today)")
+    outreach.add_argument("--clinic", action="append", dest="clinics", default=None,
+                          help="clinic code (repeat for several; default all)")
+    outreach.add_argument("--format", choices=["json", "csv"], default="json",
+                          help="json (default), or csv with member_codes joined by ';' and "
+                               "reasons as 'code: text' joined by ' | '")
 
     audit = commands.add_parser("audit", help="check the audit log")
     audit_commands = audit.add_subparsers(dest="action", required=True, parser_class=OneLineParser)
@@ -248,20 +270,54 @@ def run_signals(db: Database, args: argparse.Namespace, settings: Settings) -> i
     from cli.records import write_records
     from data_access.audit import record_audit
     from data_access.clock import today
-    from data_access.signals import all_clinic_ids, patient_signal_list
+    from data_access.signals import patient_signal_list
     from domain.signals import SIGNAL_FIELDS
     from domain.vocabulary import AuditAction
 
     as_of = args.as_of or today()
     with db.sessions() as session, session.begin():
-        clinic_ids = all_clinic_ids(session, args.clinics)
-        if args.clinics and len(clinic_ids) != len(set(args.clinics)):
-            raise ValueError(f"unknown clinic in {', '.join(args.clinics)}")
+        clinic_ids = _clinic_ids(session, args.clinics)
         signals = patient_signal_list(session, clinic_ids=clinic_ids, as_of=as_of,
                                       thresholds=settings.clinical)
         record_audit(session, actor=CLI_ACTOR, action=AuditAction.EXPORT, entity="signals",
                      summary=f"{len(signals)} patients as of {as_of} ({args.format})")
     write_records([s.as_record() for s in signals], SIGNAL_FIELDS, args.format, sys.stdout)
+    return 0
+
+
+def _clinic_ids(session: Session, codes: Sequence[str] | None) -> list[int]:
+    """The ids of the --clinic codes (all clinics when none is given), in code order."""
+    if not codes:
+        return [clinic.id for clinic in list_clinics(session)]
+    found = clinic_ids_by_code(session, list(codes))
+    unknown = sorted(set(codes) - set(found))
+    if unknown:
+        raise UnknownClinicError(
+            f"no clinic with the code{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(map(repr, unknown))} "
+            "(`hamrah clinics list` shows the codes)"
+        )
+    return [found[code] for code in sorted(found)]
+
+
+def run_outreach(db: Database, args: argparse.Namespace, settings: Settings) -> int:
+    from cli.records import write_records
+    from data_access.audit import record_audit
+    from data_access.clock import today
+    from data_access.outreach import outreach_worklist
+    from domain.vocabulary import AuditAction
+
+    as_of = args.as_of or today()
+    with db.sessions() as session, session.begin():
+        clinic_ids = _clinic_ids(session, args.clinics)
+        items = outreach_worklist(session, clinic_ids=clinic_ids, as_of=as_of,
+                                  clinical=settings.clinical, outreach=settings.outreach)
+        record_audit(session, actor=CLI_ACTOR, action=AuditAction.EXPORT,
+                     entity="outreach_worklist", entity_id=as_of.isoformat(),
+                     summary=f"{len(items)} patients as of {as_of} ({args.format})")
+    records = [item.as_flat_record() if args.format == "csv" else item.as_record()
+               for item in items]
+    write_records(records, WORKLIST_FIELDS, args.format, sys.stdout)
     return 0
 
 
@@ -284,6 +340,7 @@ COMMANDS: dict[str, Callable[[Database, argparse.Namespace, Settings], int]] = {
     "clinics": run_clinics,
     "users": run_users,
     "signals": run_signals,
+    "outreach": run_outreach,
     "audit": run_audit,
 }
 
@@ -302,7 +359,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "the database schema is missing or out of date: run `hamrah init` first"
             )
         return COMMANDS[args.command](db, args, settings)
-    except (SettingsError, DatabaseConfigError) as error:
+    except (SettingsError, DatabaseConfigError, UnknownClinicError) as error:
         print(f"hamrah: {error}", file=sys.stderr)
         return 2
     except (ClinicError, StaffError, ValueError) as error:

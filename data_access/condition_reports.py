@@ -116,3 +116,25 @@ def acknowledge_report(session: Session, *, report_id: int, action_taken: str, s
     kind = "emergency report" if report.emergency else "report"
     record_audit(session, actor=actor, action=AuditAction.UPDATE, entity="condition_report",
                  entity_id=report_id, summary=f"{kind} acknowledged: {action[:200]}")
+
+
+@dataclass(frozen=True)
+class OpenEmergency:
+    report_id: int
+    patient_id: int
+    patient_code: str
+    reported_at: datetime
+
+
+def open_emergencies(session: Session, *, clinic_ids: Sequence[int],
+                     limit: int = 20) -> list[OpenEmergency]:
+    """The oldest unacknowledged emergency reports, for the banner on every staff page."""
+    rows = session.execute(
+        select(ConditionReport.id, Patient.id, Patient.code, ConditionReport.reported_at)
+        .join(Patient, Patient.id == ConditionReport.patient_id)
+        .where(Patient.clinic_id.in_(list(clinic_ids)), ConditionReport.emergency.is_(True),
+               ConditionReport.acknowledged_at.is_(None))
+        .order_by(ConditionReport.reported_at, ConditionReport.id)
+        .limit(limit)
+    ).all()
+    return [OpenEmergency(row[0], row[1], row[2], row[3]) for row in rows]

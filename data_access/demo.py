@@ -49,7 +49,9 @@ from data_access.models import (
     SupportMember,
     UrineScreen,
 )
+from data_access.questions import set_clinic_deadline
 from data_access.staff import add_user
+from domain.deadlines import AnswerDeadline, answer_due_at, parse_working_week
 from domain.phases import PHASE_ORDER
 from domain.vocabulary import (
     AuditAction,
@@ -308,6 +310,7 @@ class _Site:
     channels: tuple[tuple[Channel, float], ...]
     substances: tuple[tuple[str, float], ...]
     email_share: float
+    working_days: str = "mon-fri"
 
 
 _SITES = (
@@ -316,6 +319,7 @@ _SITES = (
         name="Demo Clinic Tehran (synthetic)",
         prefix="TEH",
         psychologist="psych.teh",
+        working_days="sat-wed",
         share=0.6,
         words=_FA,
         channels=((Channel.TELEGRAM, 60), (Channel.WHATSAPP, 15), (Channel.SMS, 10),
@@ -789,6 +793,10 @@ class _Builder:
                                   actor=DEMO_ACTOR).id
             for site in _SITES
         }
+        for site in _SITES:
+            set_clinic_deadline(self.session, clinic_ids[site.code],
+                                rule=AnswerDeadline.ONE_WORKING_DAY,
+                                working_days=site.working_days, actor=DEMO_ACTOR)
         all_codes = [site.code for site in _SITES]
         ids: dict[str, int] = {}
         logins: list[tuple[str, str, str]] = []
@@ -1393,7 +1401,8 @@ class _Builder:
             "patient_id": patient.id,
             "body": question,
             "asked_at": asked,
-            "due_at": asked + timedelta(days=2),
+            "due_at": answer_due_at(asked, AnswerDeadline.ONE_WORKING_DAY,
+                                    parse_working_week(patient.site.working_days)),
             "assigned_to_id": patient.psychologist_id,
             "answered_at": answered,
         })

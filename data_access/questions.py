@@ -177,8 +177,14 @@ def question_deadlines(session: Session, *, clinic_ids: Sequence[int],
     return [(row[0], row[1], row[2]) for row in rows]
 
 
-def answering_staff(session: Session, clinic_id: int) -> list[tuple[int, str]]:
-    """Staff who may answer this clinic's families: active supervisors and psychologists."""
+def answering_staff(session: Session, clinic_id: int | None = None, *,
+                    patient_id: int | None = None) -> list[tuple[int, str]]:
+    """Staff who may answer a clinic's families (the clinic, or the patient's clinic): its
+    active supervisors and psychologists."""
+    if patient_id is not None:
+        clinic_id = session.scalar(select(Patient.clinic_id).where(Patient.id == patient_id))
+    if clinic_id is None:
+        return []
     rows = session.execute(
         select(StaffUser.id, StaffUser.display_name)
         .join(StaffClinic, StaffClinic.staff_user_id == StaffUser.id)
@@ -201,8 +207,8 @@ def _open_question(session: Session, question_id: int) -> FamilyQuestion:
 def assign_question(session: Session, *, question_id: int, staff_id: int, actor: str) -> None:
     """Hand a question to a specialist of the patient's clinic."""
     question = _open_question(session, question_id)
-    clinic_id = session.scalar(select(Patient.clinic_id).where(Patient.id == question.patient_id))
-    if clinic_id is None or staff_id not in {sid for sid, _ in answering_staff(session, clinic_id)}:
+    allowed = {sid for sid, _ in answering_staff(session, patient_id=question.patient_id)}
+    if staff_id not in allowed:
         raise QuestionError("Only an active supervisor or psychologist of the clinic can take it")
     question.assigned_to_id = staff_id
     record_audit(session, actor=actor, action=AuditAction.UPDATE, entity="family_question",

@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from domain.vocabulary import Role
 
 ALL_ROLES = frozenset(Role)
+# The roles that call families, answer their questions and acknowledge their reports.
+FAMILY_WORK = frozenset({Role.SUPERVISOR, Role.PSYCHOLOGIST})
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ PAGES: tuple[PageAccess, ...] = (
     PageAccess("patients", "pages/patients.py", "Patients", ":material/groups:", ALL_ROLES),
     PageAccess("patient_record", "pages/patient_record.py", "Patient record",
                ":material/clinical_notes:", ALL_ROLES),
+    PageAccess("outreach", "pages/outreach.py", "Outreach", ":material/call:", FAMILY_WORK),
+    PageAccess("inbox", "pages/inbox.py", "Inbox", ":material/inbox:", FAMILY_WORK),
     PageAccess("account", "pages/account.py", "My account", ":material/person:", ALL_ROLES,
                section="Account"),
     PageAccess("users", "pages/users.py", "Staff users", ":material/group:",
@@ -50,6 +54,11 @@ def sees_contact_details(role: Role) -> bool:
 def may_enter_records(role: Role) -> bool:
     """Doses, screens and new members are entered by clinical staff, not by the case team."""
     return role in {Role.SUPERVISOR, Role.PSYCHOLOGIST, Role.ADMIN}
+
+
+def sees_emergency_details(role: Role) -> bool:
+    """Clinical roles see which patient an emergency is about; admins see only the count."""
+    return role is not Role.ADMIN
 
 
 def may_change_phase(role: Role) -> bool:

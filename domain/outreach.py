@@ -215,6 +215,20 @@ class WorklistItem:
         }
 
 
+    def as_flat_record(self) -> dict[str, object]:
+        """One CSV row: member codes joined with ";", reasons as "code: text" joined with " | "
+        (a ";" may occur in a reason's text). Shared by ``hamrah outreach`` and the page's
+        export, so the two files are the same."""
+        record = self.as_record()
+        record["member_codes"] = ";".join(self.member_codes)
+        record["reasons"] = " | ".join(f"{r.code}: {r.text}" for r in self.reasons)
+        return record
+
+
+WORKLIST_FIELDS = ("patient_code", "clinic_code", "member_codes", "tier", "score", "reasons",
+                   "last_contact", "snoozed_until")
+"""The columns of the worklist's JSON objects and CSV rows, in order."""
+
 SCORE_PER_REASON = 1000
 SCORE_MAX_AGE_DAYS = SCORE_PER_REASON - 1
 """Score = reasons * 1000 + age in days of the oldest dated issue, capped at 999 days.

@@ -1,0 +1,31 @@
+"""A selectbox that follows the row clicked in a table, so one click on a row picks an item and
+the keyboard (or a test) can pick it too."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import streamlit as st
+
+from domain.text import t
+
+
+def synced_pick(label: str, choices: Mapping[int, str], table_pick: int | None, *,
+                key: str) -> int | None:
+    """The chosen id: a newly clicked table row wins, otherwise the selectbox keeps its value.
+
+    ``None`` is the first option ("choose"), so the widget never needs an ``index`` argument
+    and its state can be set before it is drawn.
+    """
+    last_key = f"{key}__table"
+    if table_pick is not None and table_pick != st.session_state.get(last_key):
+        st.session_state[key] = table_pick
+    st.session_state[last_key] = table_pick
+    if st.session_state.get(key) not in choices:
+        st.session_state[key] = None
+    options: list[int | None] = [None, *choices]
+    picked: int | None = st.selectbox(
+        label, options, key=key,
+        format_func=lambda value: t("Choose…") if value is None else choices[value],
+    )
+    return picked

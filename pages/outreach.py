@@ -1,0 +1,145 @@
+"""Outreach: which families to reach now, in what order and why; log each attempt in two clicks.
+
+Select a row (one click), fill in the outcome and press "Log attempt" (two). The worklist, the
+CLI and the export all come from ``data_access.outreach.outreach_worklist``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import streamlit as st
+
+from components import outreach_data
+from components.auth import require_page
+from components.navigation import go_to
+from components.outreach_views import export_frame, worklist_table
+from components.picker import synced_pick
+from components.resources import app_settings, current_database
+from components.state import set_notice, set_selected_patient, take_notice
+from data_access.clock import today
+from data_access.outreach import (
+    OutreachInputError,
+    attempt_history,
+    log_attempt,
+    record_worklist_export,
+)
+from domain.outreach import REASON_TIERS, ReasonCode, Tier, WorklistItem
+from domain.text import t
+from domain.vocabulary import Channel, OutreachOutcome, values
+
+user = require_page("outreach")
+settings = app_settings()
+as_of = today()
+st.title(t("Outreach"))
+notice = take_notice()
+if notice:
+    st.success(notice)
+
+with st.spinner(t("Finding the families to reach…")):
+    view = outreach_data.worklist(user.clinic_ids, as_of, settings, settings.database_url)
+
+TIER_TITLES = {Tier.URGENT: t("Urgent: today"), Tier.HIGH: t("High: this week"),
+               Tier.ROUTINE: t("Routine")}
+tier_column, reason_column, psychologist_column = st.columns(3)
+tiers = tier_column.multiselect(t("Tier"), list(Tier), format_func=str, key="outreach_tier")
+reasons = reason_column.multiselect(t("Reason"), list(ReasonCode), format_func=str,
+                                    key="outreach_reason")
+names = sorted({c.psychologist for c in view.context.values() if c.psychologist})
+psychologist = psychologist_column.selectbox(t("Psychologist"), [None, *names],
+                                             format_func=lambda n: t("All") if n is None else n,
+                                             key="outreach_psychologist")
+
+
+def shown(item: WorklistItem) -> bool:
+    if tiers and item.tier not in tiers:
+        return False
+    if reasons and not {r.code for r in item.reasons} & set(reasons):
+        return False
+    context = view.context.get(item.patient_id)
+    return psychologist is None or (context is not None and context.psychologist == psychologist)
+
+
+items = [item for item in view.items if shown(item)]
+st.caption(t("{shown} of {total} families to reach · {urgent} urgent · as of {date}",
+             shown=len(items), total=len(view.items), urgent=view.urgent,
+             date=as_of.isoformat()))
+if not view.items:
+    st.success(t("No family needs a call today."))
+
+table_pick: int | None = None
+by_patient = {item.patient_id: item for item in items}
+for tier in Tier:
+    group = [item for item in items if item.tier == tier]
+    if not group:
+        continue
+    st.subheader(f"{TIER_TITLES[tier]} ({len(group)})")
+    picked = worklist_table(group, view.context, key=f"outreach_{tier.value}")
+    if picked is not None and table_pick is None:
+        table_pick = picked
+
+export = export_frame(items)
+
+
+def audit_export() -> None:
+    with current_database().sessions() as session, session.begin():
+        record_worklist_export(session, actor=user.username, rows=len(export), as_of=as_of)
+
+
+st.download_button(t("Export CSV"), export.to_csv(index=False).encode("utf-8"),
+                   file_name=f"hamrah-outreach-{as_of.isoformat()}.csv", mime="text/csv",
+                   on_click=audit_export, key="outreach_export", disabled=not items)
+
+st.divider()
+choices = {item.patient_id: f"{item.patient_code} · {item.tier} · {item.reasons[0].text}"
+           for item in items}
+chosen = synced_pick(t("Log an attempt for"), choices, table_pick, key="outreach_pick")
+if chosen is None:
+    st.info(t("Select a row to log a call or message."))
+    st.stop()
+selected = by_patient[chosen]
+
+context = view.context.get(selected.patient_id)
+st.subheader(t("Log an attempt for {patient}", patient=selected.patient_code))
+st.caption(" · ".join(f"{r.text} ({REASON_TIERS[r.code]})" for r in selected.reasons))
+members = list(context.members) if context else []
+member_labels = {None: t("The patient")} | {m.member_id: f"{m.code} ({m.relation}) {m.name}"
+                                            for m in members}
+with st.form("log_attempt", clear_on_submit=True):
+    member_id = st.selectbox(t("Who"), list(member_labels), index=1 if members else 0,
+                             format_func=lambda mid: member_labels[mid], key="attempt_member")
+    default_channel = members[0].channel if members else Channel.PHONE_CALL.value
+    channel = st.selectbox(t("Channel"), values(Channel),
+                           index=values(Channel).index(default_channel), key="attempt_channel")
+    outcome = st.radio(t("Outcome"), values(OutreachOutcome), horizontal=True,
+                       key="attempt_outcome")
+    note = st.text_area(t("Note"), key="attempt_note", max_chars=2000)
+    follow_up = st.date_input(t("Follow up on (hides the item until then)"), value=None,
+                              min_value=as_of + timedelta(days=1), key="attempt_follow_up")
+    submitted = st.form_submit_button(t("Log attempt"), type="primary")
+if submitted:
+    try:
+        with current_database().sessions() as session, session.begin():
+            log_attempt(session, patient_id=selected.patient_id, member_id=member_id,
+                        channel=channel, outcome=outcome, note=note, follow_up_on=follow_up,
+                        tier=selected.tier, actor=user.username, by_user_id=user.id, today=as_of)
+    except OutreachInputError as error:
+        st.error(str(error))
+    else:
+        outreach_data.worklist.clear()
+        set_notice(t("Attempt logged for {patient}.", patient=selected.patient_code))
+        st.rerun()
+
+with current_database().sessions() as session:
+    history = attempt_history(session, selected.patient_id, limit=5)
+if history:
+    st.caption(t("Latest attempts"))
+    st.dataframe(
+        [{"at": a.attempted_at, "channel": a.channel, "outcome": a.outcome, "note": a.note or "",
+          "follow_up": a.follow_up_on} for a in history],
+        hide_index=True, width="stretch",
+    )
+if st.button(t("Open the record of {patient}", patient=selected.patient_code),
+             key="outreach_open_record"):
+    set_selected_patient(selected.patient_id)
+    go_to("patient_record")

@@ -1,0 +1,200 @@
+"""Outreach and Inbox as clinic staff use them: log an attempt, answer a question, acknowledge
+an emergency and see its banner go."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import insert, select
+from streamlit.testing.v1 import AppTest
+
+from data_access.clock import today, utc_now
+from data_access.database import Database
+from data_access.models import (
+    Answer,
+    AuditLog,
+    ConditionReport,
+    DoseEvent,
+    EngagementEvent,
+    FamilyQuestion,
+    OutboxMessage,
+    OutreachAttempt,
+    Patient,
+    StaffUser,
+)
+from data_access.questions import ask_question
+from domain.vocabulary import Role
+from tests import builders
+from tests.pages.conftest import open_page, texts
+
+AS_OF = today()
+
+
+@pytest.fixture
+def families(database: Database) -> dict[str, int]:
+    """Every family engaged yesterday. URGENT missed the last 4 days; ASKING's mother asked a
+    question 3 days ago (overdue), and so did a stranger without consent; SICK's family sent an
+    emergency report."""
+    with database.sessions() as session, session.begin():
+        clinic_id = session.scalar(select(Patient.clinic_id)) or 1
+        admitted = AS_OF - timedelta(days=120)
+        ids = {code: builders.patient(session, clinic_id, code, admission=admitted)
+               for code in ("URGENT", "ASKING", "SICK")}
+        rows = []
+        for code, pid in ids.items():
+            last = AS_OF - timedelta(days=4) if code == "URGENT" else AS_OF
+            rows += [{"patient_id": pid, "dose_date": admitted + timedelta(days=n),
+                      "status": "taken", "dose_mg": 80.0, "kind": "observed"}
+                     for n in range((last - admitted).days + 1)]
+        session.execute(insert(DoseEvent), rows)
+        members = {}
+        for code, pid in ids.items():
+            members[code] = builders.member(session, clinic_id, pid, f"FAM-{code}")
+            builders.consent(session, members[code], pid, signed=admitted)
+            session.add(EngagementEvent(member_id=members[code], kind="opened",
+                                        occurred_at=utc_now() - timedelta(days=1)))
+        stranger = builders.member(session, clinic_id, ids["ASKING"], "FAM-NOCONSENT")
+        asked = utc_now() - timedelta(days=3)
+        ids["question"] = ask_question(session, member_id=members["ASKING"],
+                                       body="Can he drive after his dose?", asked_at=asked,
+                                       actor="test").id
+        ids["general"] = ask_question(session, member_id=stranger, body="What is methadone?",
+                                      asked_at=asked, actor="test").id
+        report = ConditionReport(member_id=members["SICK"], patient_id=ids["SICK"],
+                                 reported_at=utc_now() - timedelta(minutes=30),
+                                 physical="Very drowsy, slow breathing", severity="high",
+                                 emergency=True)
+        session.add(report)
+        session.flush()
+        ids["report"] = report.id
+    return ids
+
+
+def test_outreach_groups_by_tier_and_logs_an_attempt(
+        signed_in: Callable[[Role], AppTest], families: dict[str, int],
+        database: Database) -> None:
+    at = open_page(signed_in(Role.SUPERVISOR), "pages/outreach.py")
+    assert not at.exception, at.exception
+    urgent = at.dataframe(key="outreach_urgent").value
+    assert list(urgent["patient"]) == ["URGENT", "SICK"]
+    assert "Missed doses 4 days in a row" in urgent["reasons"].iloc[0]
+    assert "telegram: +44 7700 900001" in urgent["reach"].iloc[0]
+    assert list(at.dataframe(key="outreach_high").value["patient"]) == ["ASKING"]
+    # Click 1: the row (here through the picker that follows it); click 2: "Log attempt".
+    at.selectbox(key="outreach_pick").set_value(families["URGENT"]).run()
+    at.radio(key="attempt_outcome").set_value("no_answer")
+    at.text_area(key="attempt_note").input("Rang twice, left a voicemail")
+    at.date_input(key="attempt_follow_up").set_value(AS_OF + timedelta(days=2))
+    at.button(key="FormSubmitter:log_attempt-Log attempt").click().run()
+    assert not at.exception, at.exception
+    assert "Attempt logged for URGENT." in texts(at)
+    with database.sessions() as session:
+        attempt = session.scalars(select(OutreachAttempt)).one()
+        assert (attempt.patient_id, attempt.outcome, attempt.tier, attempt.follow_up_on,
+                attempt.note) == (families["URGENT"], "no_answer", "urgent",
+                                  AS_OF + timedelta(days=2), "Rang twice, left a voicemail")
+        assert session.scalar(select(AuditLog.entity).order_by(AuditLog.seq.desc()).limit(1)) \
+            == "outreach_attempt"
+    # Snoozed until the follow-up: the item leaves the list at once.
+    assert list(at.dataframe(key="outreach_urgent").value["patient"]) == ["SICK"]
+
+
+def test_outreach_filters_and_refuses_a_past_follow_up(
+        signed_in: Callable[[Role], AppTest], families: dict[str, int]) -> None:
+    at = open_page(signed_in(Role.PSYCHOLOGIST), "pages/outreach.py")
+    at.multiselect(key="outreach_reason").set_value(["question_overdue"]).run()
+    assert [f.key for f in at.dataframe] == ["outreach_high"]
+    at.multiselect(key="outreach_reason").set_value([]).run()
+    at.multiselect(key="outreach_tier").set_value(["urgent"]).run()
+    assert [f.key for f in at.dataframe] == ["outreach_urgent"]
+    assert "2 of 3 families to reach · 2 urgent" in texts(at)
+
+
+def test_answer_a_question_and_the_no_consent_warning(
+        signed_in: Callable[[Role], AppTest], families: dict[str, int],
+        database: Database) -> None:
+    at = open_page(signed_in(Role.PSYCHOLOGIST), "pages/inbox.py")
+    assert not at.exception, at.exception
+    frame = at.dataframe(key="inbox_questions").value
+    assert list(frame["status"]) == ["overdue", "overdue"]
+    assert set(frame["consent"]) == {"education", "none: general only"}
+    at.selectbox(key="inbox_question_pick").set_value(families["general"]).run()
+    assert "no active consent" in texts(at)
+    at.selectbox(key="inbox_question_pick").set_value(families["question"]).run()
+    assert "Consent scope: education" in texts(at)
+    form = f"answer_{families['question']}"
+    at.button(key=f"FormSubmitter:{form}-Send answer").click().run()
+    assert "The answer is empty" in texts(at)
+    at.text_area(key="inbox_answer_body").input("Not in the first weeks; ask the doctor.")
+    at.button(key=f"FormSubmitter:{form}-Send answer").click().run()
+    assert not at.exception, at.exception
+    assert "Answer queued for delivery by telegram." in texts(at)
+    with database.sessions() as session:
+        answer = session.scalars(select(Answer)).one()
+        assert (answer.question_id, answer.general_only) == (families["question"], False)
+        message = session.scalars(select(OutboxMessage)).one()
+        assert (message.kind, message.body) == ("answer", "Not in the first weeks; ask the doctor.")
+        assert session.get_one(FamilyQuestion, families["question"]).answered_at is not None
+    assert list(at.dataframe(key="inbox_questions").value["patient"]) == ["ASKING"]
+
+
+def test_assign_a_question_to_a_specialist(
+        signed_in: Callable[[Role], AppTest], families: dict[str, int],
+        database: Database) -> None:
+    at = open_page(signed_in(Role.SUPERVISOR), "pages/inbox.py")
+    at.selectbox(key="inbox_question_pick").set_value(families["question"]).run()
+    assign = at.selectbox(key=f"inbox_assign_{families['question']}")
+    assert sorted(assign.options) == ["Test psychologist", "Test supervisor"]
+    assign.set_value(_staff_id(database, "pt.psychologist")).run()
+    at.button(key="inbox_assign_button").click().run()
+    assert "Question assigned to Test psychologist." in texts(at)
+    assert list(at.dataframe(key="inbox_questions").value["assigned_to"]) == [
+        "Test psychologist", ""]
+
+
+def _staff_id(database: Database, username: str) -> int:
+    with database.sessions() as session:
+        found = session.scalar(select(StaffUser.id).where(StaffUser.username == username))
+    assert found is not None
+    return found
+
+
+def test_emergency_banner_until_acknowledged(
+        signed_in: Callable[[Role], AppTest], families: dict[str, int],
+        database: Database) -> None:
+    case_team = signed_in(Role.CASE_TEAM)
+    assert "Emergency report(s) from families not yet acknowledged: SICK" in texts(case_team)
+    assert not _has_button(case_team, "emergency_banner_open")  # no inbox for the case team
+    admin = signed_in(Role.ADMIN)
+    assert "1 emergency report(s) from families wait" in texts(admin)
+    assert "SICK" not in texts(admin)
+
+    at = signed_in(Role.SUPERVISOR)
+    assert "not yet acknowledged: SICK" in texts(at)
+    at.button(key="emergency_banner_open").click().run()
+    at = open_page(at, "pages/inbox.py")
+    assert at.radio(key="inbox_tab").value == "reports"
+    assert at.selectbox(key="inbox_report_pick").value == families["report"]
+    form = f"acknowledge_{families['report']}"
+    at.text_area(key="inbox_ack_action").input("ok")
+    at.button(key=f"FormSubmitter:{form}-Acknowledge").click().run()
+    assert "Write what was done" in texts(at)
+    assert "not yet acknowledged: SICK" in texts(at)
+    at.text_area(key="inbox_ack_action").input("Called the mother: ambulance sent")
+    at.button(key=f"FormSubmitter:{form}-Acknowledge").click().run()
+    assert not at.exception, at.exception
+    assert "Report about SICK acknowledged." in texts(at)
+    assert "not yet acknowledged" not in texts(at)
+    with database.sessions() as session:
+        report = session.get_one(ConditionReport, families["report"])
+        assert report.action_taken == "Called the mother: ambulance sent"
+        assert isinstance(report.acknowledged_at, datetime)
+        summary = session.scalar(select(AuditLog.summary).order_by(AuditLog.seq.desc()).limit(1))
+        assert (summary or "").startswith("emergency report acknowledged")
+    assert "not yet acknowledged" not in texts(open_page(case_team, "pages/home.py"))
+
+
+def _has_button(at: AppTest, key: str) -> bool:
+    return any(button.key == key for button in at.button)
