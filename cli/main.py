@@ -20,8 +20,10 @@ from sqlalchemy.orm import Session
 from data_access.clinics import ClinicError, add_clinic, clinic_ids_by_code, list_clinics
 from data_access.database import Database, open_database
 from data_access.engine import DatabaseConfigError
+from data_access.questions import QuestionError, clinic_deadline, set_clinic_deadline
 from data_access.schema import is_up_to_date, upgrade_to_head
 from data_access.staff import PasswordPolicy, StaffError, add_user, list_users, unlock_user
+from domain.deadlines import AnswerDeadline, describe_deadline
 from domain.import_rules import ImportKind
 from domain.outreach import WORKLIST_FIELDS
 from domain.vocabulary import Role, values
@@ -99,7 +101,14 @@ def build_parser() -> argparse.ArgumentParser:
     clinic_add = clinic_commands.add_parser("add", help="add a clinic")
     clinic_add.add_argument("code")
     clinic_add.add_argument("--name", required=True)
-    clinic_commands.add_parser("list", help="list clinics")
+    clinic_commands.add_parser("list", help="list clinics with their answer deadlines")
+    clinic_deadline = clinic_commands.add_parser(
+        "deadline", help="set how soon families get an answer, and the clinic's working days")
+    clinic_deadline.add_argument("code")
+    clinic_deadline.add_argument("--rule", required=True,
+                                 choices=[rule.value for rule in AnswerDeadline])
+    clinic_deadline.add_argument("--working-days", required=True,
+                                 help="e.g. sat-wed (Iran), sat-thu, mon-fri")
 
     users = commands.add_parser("users", help="add, list or unlock staff users")
     user_commands = users.add_subparsers(dest="action", required=True, parser_class=OneLineParser)
@@ -238,9 +247,16 @@ def run_clinics(db: Database, args: argparse.Namespace, _settings: Settings) -> 
         if args.action == "add":
             clinic = add_clinic(session, code=args.code, name=args.name, actor=CLI_ACTOR)
             print(f"added clinic {clinic.code}: {clinic.name}")
+        elif args.action == "deadline":
+            clinic_id = _clinic_ids(session, [args.code])[0]
+            set_clinic_deadline(session, clinic_id, rule=args.rule,
+                                working_days=args.working_days, actor=CLI_ACTOR)
+            rule, week = clinic_deadline(session, clinic_id)
+            print(f"{args.code}: families get an answer within {describe_deadline(rule, week)}")
         else:
             for listed in list_clinics(session):
-                print(f"{listed.code}\t{listed.name}")
+                rule, week = clinic_deadline(session, listed.id)
+                print(f"{listed.code}\t{listed.name}\t{describe_deadline(rule, week)}")
     return 0
 
 
@@ -362,7 +378,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingsError, DatabaseConfigError, UnknownClinicError) as error:
         print(f"hamrah: {error}", file=sys.stderr)
         return 2
-    except (ClinicError, StaffError, ValueError) as error:
+    except (ClinicError, StaffError, QuestionError, ValueError) as error:
         print(f"hamrah: {error}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # the reader (e.g. `head`) stopped early: not an error

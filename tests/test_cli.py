@@ -29,7 +29,17 @@ def test_init_clinics_users_and_audit_verify(tmp_path: Path) -> None:
     assert hamrah(["init"], db).returncode == 0  # upgrading an up-to-date schema is a no-op
     added = hamrah(["clinics", "add", "TST", "--name", "Test clinic (synthetic)"], db)
     assert added.returncode == 0, added.stderr
-    assert hamrah(["clinics", "list"], db).stdout.strip() == "TST\tTest clinic (synthetic)"
+    assert hamrah(["clinics", "list"], db).stdout.strip() == (
+        "TST\tTest clinic (synthetic)\t1 working day (working days: mon,tue,wed,thu,fri)")
+    deadline = hamrah(["clinics", "deadline", "TST", "--rule", "one_working_day",
+                       "--working-days", "Sat-Wed"], db)
+    assert deadline.returncode == 0, deadline.stderr
+    assert deadline.stdout.strip() == (
+        "TST: families get an answer within 1 working day (working days: sat,sun,mon,tue,wed)")
+    bad = hamrah(["clinics", "deadline", "TST", "--rule", "seven_days", "--working-days",
+                  "sat-fry"], db)
+    assert bad.returncode == 1 and len(bad.stderr.strip().splitlines()) == 1
+    assert "unknown day 'fry'" in bad.stderr
     user = hamrah(["users", "add", "ana", "--role", "supervisor", "--clinic", "TST"], db,
                   stdin="a-long-enough-password\n")
     assert user.returncode == 0, user.stderr
@@ -37,7 +47,7 @@ def test_init_clinics_users_and_audit_verify(tmp_path: Path) -> None:
     assert "ana\tsupervisor\tTST\tactive" in listed
     assert hamrah(["users", "unlock", "ana"], db).returncode == 0
     verify = hamrah(["audit", "verify"], db)
-    assert verify.returncode == 0 and "intact: 3 entries" in verify.stdout
+    assert verify.returncode == 0 and "intact: 4 entries" in verify.stdout
 
 
 def test_audit_verify_fails_on_a_tampered_row(tmp_path: Path) -> None:
