@@ -23,6 +23,7 @@ from components.inbox_views import (
 from components.picker import synced_pick
 from components.resources import current_database
 from components.state import set_notice, take_notice
+from components.view_audit import audit_view
 from data_access.clock import utc_now
 from data_access.condition_reports import (
     ReportError,
@@ -76,6 +77,8 @@ def questions_section() -> None:
     if not questions:
         st.success(t("No question is waiting for an answer."))
         return
+    audit_view(user, entity="inbox_questions", entity_id=None,
+               summary=f"{len(questions)} questions listed")
     frame = question_frame(questions, now)
     picked = selectable_table(frame, key="inbox_questions", column_config={
         "clock": st.column_config.TextColumn(t("Clock")),
@@ -94,6 +97,8 @@ def questions_section() -> None:
     if question is None:
         st.info(t("Select a question to assign or answer it."))
         return
+    audit_view(user, entity="family_question", entity_id=question.id,
+               summary=f"viewed question about patient {question.patient_code}")
     st.subheader(t("Question from {member} about {patient}", member=question.member_code,
                    patient=question.patient_code))
     st.markdown(f"> {question.body}")
@@ -147,6 +152,8 @@ def reports_section() -> None:
         st.success(t("No condition report in the last 30 days."))
         return
     open_count = sum(1 for r in reports if is_open_emergency(r))
+    audit_view(user, entity="condition_reports", entity_id=None,
+               summary=f"{len(reports)} reports listed")
     st.caption(t("{n} report(s) in the last 30 days · {open} emergency report(s) open",
                  n=len(reports), open=open_count))
     picked = selectable_table(report_frame(reports), key="inbox_reports", column_config={

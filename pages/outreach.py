@@ -17,6 +17,7 @@ from components.outreach_views import export_frame, worklist_table
 from components.picker import synced_pick
 from components.resources import app_settings, current_database
 from components.state import set_notice, set_selected_patient, take_notice
+from components.view_audit import audit_view
 from data_access.clock import today
 from data_access.outreach import (
     OutreachInputError,
@@ -61,6 +62,8 @@ def shown(item: WorklistItem) -> bool:
 
 
 items = [item for item in view.items if shown(item)]
+audit_view(user, entity="outreach_worklist", entity_id=as_of.isoformat(),
+           summary=f"{len(view.items)} items, clinics {', '.join(user.clinic_codes)}")
 st.caption(t("{shown} of {total} families to reach · {urgent} urgent · as of {date}",
              shown=len(items), total=len(view.items), urgent=view.urgent,
              date=as_of.isoformat()))
@@ -98,6 +101,8 @@ if chosen is None:
     st.info(t("Select a row to log a call or message."))
     st.stop()
 selected = by_patient[chosen]
+audit_view(user, entity="patient", entity_id=selected.patient_id,
+           summary="viewed outreach item with family contact details")
 
 context = view.context.get(selected.patient_id)
 st.subheader(t("Log an attempt for {patient}", patient=selected.patient_code))

@@ -95,8 +95,13 @@ def test_outreach_groups_by_tier_and_logs_an_attempt(
         assert (attempt.patient_id, attempt.outcome, attempt.tier, attempt.follow_up_on,
                 attempt.note) == (families["URGENT"], "no_answer", "urgent",
                                   AS_OF + timedelta(days=2), "Rang twice, left a voicemail")
-        assert session.scalar(select(AuditLog.entity).order_by(AuditLog.seq.desc()).limit(1)) \
-            == "outreach_attempt"
+        audit = session.execute(select(AuditLog.action, AuditLog.entity, AuditLog.entity_id)
+                                .order_by(AuditLog.seq)).all()
+        # The list once, the item with its contact details once, then the attempt.
+        assert [tuple(row) for row in audit if row.entity != "staff_user"][-3:] == [
+            ("view", "outreach_worklist", AS_OF.isoformat()),
+            ("view", "patient", str(families["URGENT"])),
+            ("create", "outreach_attempt", str(attempt.id))]
     # Snoozed until the follow-up: the item leaves the list at once.
     assert list(at.dataframe(key="outreach_urgent").value["patient"]) == ["SICK"]
 
