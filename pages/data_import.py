@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import patient_data
 from components.auth import require_page
+from components.caches import clear_patient_caches
 from components.import_views import preview, progress_reporter, validation_report
 from components.resources import current_database
 from data_access.clock import today
@@ -52,5 +52,5 @@ if not result.errors:
         st.info(t("The file is valid. It would give: {summary}. Nothing was written.",
                   summary=summary))
     else:
-        patient_data.roster.clear()
+        clear_patient_caches()
         st.success(t("Imported: {summary}.", summary=summary))

@@ -13,6 +13,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from components.auth import require_page
+from components.caches import clear_patient_caches
 from components.emergency_banner import INBOX_TAB_KEY
 from components.inbox_views import (
     question_frame,
@@ -141,6 +142,7 @@ def _save(write: Callable[[Session], object], done: str) -> None:
     except (QuestionError, ReportError) as error:
         st.error(str(error))
         return
+    clear_patient_caches()
     set_notice(done)
     st.rerun()
 

@@ -12,6 +12,7 @@ import streamlit as st
 
 from components import outreach_data
 from components.auth import require_page
+from components.caches import clear_patient_caches
 from components.navigation import go_to
 from components.outreach_views import export_frame, worklist_table
 from components.picker import synced_pick
@@ -131,7 +132,7 @@ if submitted:
     except OutreachInputError as error:
         st.error(str(error))
     else:
-        outreach_data.worklist.clear()
+        clear_patient_caches()
         set_notice(t("Attempt logged for {patient}.", patient=selected.patient_code))
         st.rerun()
 

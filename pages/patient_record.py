@@ -6,8 +6,9 @@ from datetime import timedelta
 
 import streamlit as st
 
-from components import patient_charts, patient_data, patient_views
+from components import patient_charts, patient_views
 from components.auth import require_page
+from components.caches import clear_patient_caches
 from components.manual_entry import manual_entry
 from components.resources import app_settings, current_database
 from components.state import selected_patient, set_notice, set_selected_patient, take_notice
@@ -124,7 +125,7 @@ if may_enter_records(user.role):
     with st.expander(t("Add or correct a record")):
         if manual_entry(db, patient_code=header.code, clinic_code=header.clinic_code,
                         actor=user.username, today=as_of, key_prefix="manual"):
-            patient_data.roster.clear()
+            clear_patient_caches()
 
 if may_change_phase(user.role) and signals is not None:
     st.subheader(t("Change phase"))
@@ -152,6 +153,6 @@ if may_change_phase(user.role) and signals is not None:
                              override_reason=override or None,
                              unmet_criteria=unmet_summary(check.unmet) or None,
                              by_user_id=user.id, actor=user.username)
-            patient_data.roster.clear()
+            clear_patient_caches()
             set_notice(t("Phase changed to {phase}.", phase=target.value))
             st.rerun()

@@ -139,3 +139,6 @@ def test_emergency_banner_stays_on_every_page_until_acknowledged(
     _open(page, "Home", "Welcome, Browser Supervisor")
     wait_until_settled(page)
     expect(_banner(page)).to_have_count(0, timeout=TIMEOUT_MS)
+    # The acknowledgement cleared the worklist cache: no urgent item is left in the badge.
+    expect(page.get_by_test_id("stSidebarNav").get_by_text("Outreach", exact=True)
+           ).to_be_visible(timeout=TIMEOUT_MS)
