@@ -296,7 +296,10 @@ class ContentModule(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     kind: Mapped[str] = mapped_column(String(10))
     language: Mapped[str] = mapped_column(String(8))
+    # A URL, or the path of an uploaded file relative to the media folder (HAMRAH_MEDIA_DIR).
     location: Mapped[str | None] = mapped_column(String(500))
+    media_type: Mapped[str | None] = mapped_column(String(100))
+    media_bytes: Mapped[int | None] = mapped_column(Integer)
     duration_seconds: Mapped[int | None] = mapped_column(Integer)
     tags: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -310,6 +313,7 @@ class Assignment(Base):
         one_of("status", DeliveryStatus),
         Index("ix_assignment_member_status", "member_id", "status"),
         Index("ix_assignment_module", "module_id"),
+        Index("ix_assignment_status_due", "status", "due_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -324,6 +328,7 @@ class Assignment(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
     opened_at: Mapped[datetime | None] = mapped_column(DateTime)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class OutboxMessage(Base):

@@ -17,6 +17,7 @@ from domain.thresholds import ClinicalThresholds
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "hamrah.db"
+DEFAULT_MEDIA_DIR = PROJECT_ROOT / "data" / "media"
 DEMO_COOKIE_KEY = "hamrah-demo-cookie-key-not-for-production"
 
 
@@ -37,6 +38,8 @@ class Settings:
     failed_login_delay_seconds: float = 1.0
     min_password_length: int = 12
     max_password_length: int = 128
+    media_dir: Path = DEFAULT_MEDIA_DIR
+    max_media_mb: float = 200.0
     clinical: ClinicalThresholds = field(default_factory=ClinicalThresholds)
     outreach: OutreachThresholds = field(default_factory=OutreachThresholds)
 
@@ -89,8 +92,13 @@ def load_settings(
     max_failed = int(_number(env, "HAMRAH_MAX_FAILED_LOGINS", 5))
     if max_failed < 1:
         raise SettingsError("HAMRAH_MAX_FAILED_LOGINS must be at least 1")
+    max_media_mb = _number(env, "HAMRAH_MAX_MEDIA_MB", 200.0)
+    if max_media_mb <= 0:
+        raise SettingsError("HAMRAH_MAX_MEDIA_MB must be more than 0")
     return Settings(
         outreach=outreach_thresholds(env),
+        media_dir=Path(env.get("HAMRAH_MEDIA_DIR") or DEFAULT_MEDIA_DIR).expanduser(),
+        max_media_mb=max_media_mb,
         database_url=database_url,
         environment=environment,
         cookie_key=cookie_key,
