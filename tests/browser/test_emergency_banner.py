@@ -85,6 +85,7 @@ def _expect_banner(page: Page, reported_at: datetime) -> None:
 
 
 def _open(page: Page, title: str, heading: str) -> None:
+    wait_until_settled(page)  # a click while a run is finishing can be lost under load
     page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
     expect(page.get_by_role("heading", name=heading).first).to_be_visible(timeout=TIMEOUT_MS)
 

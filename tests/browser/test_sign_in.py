@@ -102,6 +102,7 @@ def test_sign_out_removes_the_cookie_and_a_replayed_one_is_refused(
     sign_in(page, app_url, Role.CASE_TEAM)
     wait_for_cookie(context, page)
     token = next(c for c in context.cookies() if c.get("name") == "hamrah_auth")
+    wait_until_settled(page)  # the cookie write reruns the page; click after that run
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_text("You have signed out.")).to_be_visible(timeout=TIMEOUT_MS)
     for _ in range(100):  # the component deletes it just after the run

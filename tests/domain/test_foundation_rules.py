@@ -89,14 +89,15 @@ def test_rehashed_entry_still_breaks_the_next_link() -> None:
 
 
 CLINICAL_PAGES = {"home", "patients", "patient_record", "account"}
+FAMILY_WORK_PAGES = {"outreach", "inbox"}
 
 
 @pytest.mark.parametrize(
     ("role", "visible"),
     [
         (Role.ADMIN, CLINICAL_PAGES | {"users", "data_import", "audit_log"}),
-        (Role.SUPERVISOR, CLINICAL_PAGES),
-        (Role.PSYCHOLOGIST, CLINICAL_PAGES),
+        (Role.SUPERVISOR, CLINICAL_PAGES | FAMILY_WORK_PAGES),
+        (Role.PSYCHOLOGIST, CLINICAL_PAGES | FAMILY_WORK_PAGES),
         (Role.CASE_TEAM, CLINICAL_PAGES),
     ],
 )
