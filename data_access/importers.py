@@ -38,6 +38,7 @@ from typing import IO, Any, Generic, NamedTuple, TypeVar, cast
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from data_access.assignments import cancel_for_revoked_consents
 from data_access.audit import record_audit
 from data_access.clock import utc_now
 from data_access.models import (
@@ -638,6 +639,8 @@ class _MemberImporter(_PatientRowImporter[MemberRecord]):
         self.seen: dict[tuple[str, str], int] = {}
         self.table = _table(SupportMember)
         self.consents = _table(Consent)
+        # Existing members whose consent this import changed: their assignments are rechecked.
+        self.consent_changed: list[int] = []
 
     def parse(self, row: int, cells: Cells) -> MemberRecord | list[RowError]:
         return parse_member(row, cells, today=self.today)
@@ -715,6 +718,7 @@ class _MemberImporter(_PatientRowImporter[MemberRecord]):
         updates: list[dict[str, Any]] = []
         consent_inserts: list[dict[str, Any]] = []
         consent_updates: list[dict[str, Any]] = []
+        consent_members: list[int] = []
         unchanged = changed_rows = 0
         for r in records:
             clinic_id = self.clinics[r.clinic_code]
@@ -735,6 +739,7 @@ class _MemberImporter(_PatientRowImporter[MemberRecord]):
                 if latest is None or latest.signed_on != r.consent.signed_on:
                     consent_inserts.append(
                         self.consent_row(old.id, values["patient_id"], r, now))
+                    consent_members.append(old.id)
                     changed = True
                 elif (latest.expires_on, latest.revoked_on, latest.scope) != (
                         r.consent.expires_on, r.consent.revoked_on, r.consent.scope.value):
@@ -742,12 +747,14 @@ class _MemberImporter(_PatientRowImporter[MemberRecord]):
                         "row_id": latest.id, "new_expires_on": r.consent.expires_on,
                         "new_revoked_on": r.consent.revoked_on,
                         "new_scope": r.consent.scope.value})
+                    consent_members.append(old.id)
                     changed = True
             if changed:
                 changed_rows += 1
             else:
                 unchanged += 1
         if not dry_run:
+            self.consent_changed += consent_members
             if inserts:
                 new_ids = self.session.execute(
                     insert(self.table).returning(c.id, sort_by_parameter_order=True), inserts
@@ -957,6 +964,9 @@ def import_file(
                                                   report=reporter(WRITE_STAGE))
         if opened.fingerprint() != fingerprint or inserted + updated + unchanged != rows:
             raise ImportFileChanged()
+        if isinstance(importer, _MemberImporter) and not dry_run:
+            cancel_for_revoked_consents(session, member_ids=importer.consent_changed, on=today,
+                                        actor=actor)
         result = ImportResult(inserted, updated, unchanged, [], warnings, 0, dry_run)
         if not dry_run:
             record_audit(
