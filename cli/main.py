@@ -23,10 +23,13 @@ from data_access.engine import DatabaseConfigError
 from data_access.questions import QuestionError, clinic_deadline, set_clinic_deadline
 from data_access.schema import is_up_to_date, upgrade_to_head
 from data_access.staff import PasswordPolicy, StaffError, add_user, list_users, unlock_user
+from domain.content_rules import LANGUAGES
+from domain.content_rules import LIST_FIELDS as CONTENT_FIELDS
+from domain.content_tags import TOPICS
 from domain.deadlines import AnswerDeadline, describe_deadline
 from domain.import_rules import ImportKind
 from domain.outreach import WORKLIST_FIELDS
-from domain.vocabulary import Role, values
+from domain.vocabulary import ContentKind, Role, values
 from settings import Settings, SettingsError, load_settings
 
 CLI_ACTOR = "cli"
@@ -147,6 +150,29 @@ def build_parser() -> argparse.ArgumentParser:
     outreach.add_argument("--format", choices=["json", "csv"], default="json",
                           help="json (default), or csv with member_codes joined by ';' and "
                                "reasons as 'code: text' joined by ' | '")
+
+    content = commands.add_parser(
+        "content", help="import or list the content library (modules sent to families)")
+    content_commands = content.add_subparsers(dest="action", required=True,
+                                              parser_class=OneLineParser)
+    content_import = content_commands.add_parser(
+        "import", help="add or update modules from a library CSV (all or nothing)")
+    content_import.add_argument("file", type=_existing_file, metavar="FILE",
+                                help="CSV, UTF-8, header row (see docs/content-library.md)")
+    content_import.add_argument("--dry-run", action="store_true",
+                                help="check the whole file and count the changes; write nothing")
+    content_list = content_commands.add_parser(
+        "list", help="every module with its topics and reach",
+        description="Every module, retired ones included, by code: the columns "
+                    + ", ".join(CONTENT_FIELDS) + ". CSV joins topics with ';'.")
+    content_list.add_argument("--format", choices=["json", "csv"], default="json")
+    content_list.add_argument("--search", default="", help="text in the code, title or summary")
+    content_list.add_argument("--kind", action="append", dest="kinds", default=[],
+                              choices=values(ContentKind), help="repeat for several")
+    content_list.add_argument("--language", action="append", dest="languages", default=[],
+                              choices=list(LANGUAGES), help="repeat for several")
+    content_list.add_argument("--topic", action="append", dest="topics", default=[],
+                              choices=list(TOPICS), help="repeat for several")
 
     audit = commands.add_parser("audit", help="check the audit log")
     audit_commands = audit.add_subparsers(dest="action", required=True, parser_class=OneLineParser)
@@ -337,6 +363,39 @@ def run_outreach(db: Database, args: argparse.Namespace, settings: Settings) -> 
     return 0
 
 
+def run_content(db: Database, args: argparse.Namespace, settings: Settings) -> int:
+    from data_access.content import import_library, library_records
+
+    if args.action == "list":
+        from cli.records import write_records
+
+        with db.sessions() as session:
+            records = library_records(session, search=args.search, kinds=args.kinds,
+                                      languages=args.languages, topics=args.topics)
+        write_records(records, CONTENT_FIELDS, args.format, sys.stdout)
+        return 0
+    path: Path = args.file
+    with db.sessions() as session:
+        with session.begin() as transaction:
+            result = import_library(session, path, actor=CLI_ACTOR, dry_run=args.dry_run,
+                                    media_dir=settings.media_dir)
+            if not result.ok or args.dry_run:
+                transaction.rollback()
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if not result.ok:
+        for error in result.errors:
+            print(error, file=sys.stderr)
+        total = len(result.errors)
+        rows = len({error.row for error in result.errors})
+        print(f"hamrah: {path.name}: {total} error{'s' if total != 1 else ''} in {rows} "
+              f"row{'s' if rows != 1 else ''}; nothing was written", file=sys.stderr)
+        return 1
+    suffix = " (dry run: nothing was written)" if args.dry_run else ""
+    print(result.summary() + suffix)
+    return 0
+
+
 def run_audit(db: Database, _args: argparse.Namespace, _settings: Settings) -> int:
     from data_access.audit import verify_audit_chain
 
@@ -357,6 +416,7 @@ COMMANDS: dict[str, Callable[[Database, argparse.Namespace, Settings], int]] = {
     "users": run_users,
     "signals": run_signals,
     "outreach": run_outreach,
+    "content": run_content,
     "audit": run_audit,
 }
 

@@ -223,11 +223,11 @@ def assign_module(
     """Assign one module to each chosen member who may receive it; report the others.
 
     A member gets the module when of one of ``clinic_ids`` (when given), active, reading the
-    module's language, of a patient still in treatment, with a consent active on ``today`` whose
-    scope covers education, and without the module pending or completed already. Each assignment is one row
-    (queued), one outbox message (idempotency key ``assignment:<id>``) and one audit row. A
-    retired or unknown module, a due date before today or a note over :data:`MAX_NOTE_CHARS`
-    raises :class:`AssignmentError` before anything is written.
+    module's language, of a patient still in treatment, with a consent active on ``today``
+    whose scope covers education, and without the module pending or completed already. Each
+    assignment is one row (queued), one outbox message (idempotency key ``assignment:<id>``)
+    and one audit row. A retired or unknown module, a due date before today or a note over
+    :data:`MAX_NOTE_CHARS` raises :class:`AssignmentError` before anything is written.
     """
     text = _checked_note(note)
     if due_on is not None and due_on < today:
