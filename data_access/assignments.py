@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, insert, select, update
+from sqlalchemy import ColumnElement, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from data_access.audit import record_audit
@@ -387,15 +387,6 @@ class Summary:
     overdue: int = 0
 
 
-@dataclass(frozen=True)
-class ModuleReach:
-    """Members a module reached (sent or further) and completed; the rate is None for none."""
-
-    members_reached: int
-    completed: int
-    completion_rate: float | None
-
-
 def _is_overdue(due_on: date | None, status: str, today: date) -> bool:
     return due_on is not None and due_on < today and status in PENDING_STATUSES
 
@@ -451,35 +442,6 @@ def patient_progress_summary(session: Session, *, patient_ids: Sequence[int],
     )
     found = {row[0]: Summary(*(int(value) for value in row[1:])) for row in rows}
     return {pid: found.get(pid, Summary()) for pid in dict.fromkeys(patient_ids)}
-
-
-def module_progress(session: Session, *,
-                    clinic_ids: Sequence[int] | None = None) -> dict[int, ModuleReach]:
-    """Per module (retired ones too, zeros without assignments), in one grouped query.
-
-    A member counts once per module however often it was assigned to them; ``clinic_ids``
-    limits the count to the members of those clinics.
-    """
-    joined: ColumnElement[bool] = Assignment.module_id == ContentModule.id
-    if clinic_ids is not None:
-        in_clinics = select(SupportMember.id).where(SupportMember.clinic_id.in_(list(clinic_ids)))
-        joined = and_(joined, Assignment.member_id.in_(in_clinics))
-    rows = session.execute(
-        select(
-            ContentModule.id,
-            func.count(func.distinct(case((Assignment.status.in_(_REACHED_SENT),
-                                           Assignment.member_id)))),
-            func.count(func.distinct(case((Assignment.status == _COMPLETED,
-                                           Assignment.member_id)))),
-        )
-        .outerjoin(Assignment, joined)
-        .group_by(ContentModule.id)
-    )
-    progress = {}
-    for module_id, reached, completed in rows:
-        rate = completed / reached if reached else None
-        progress[module_id] = ModuleReach(int(reached), int(completed), rate)
-    return progress
 
 
 # --- revocation --------------------------------------------------------------------------------

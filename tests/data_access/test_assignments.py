@@ -16,13 +16,11 @@ from sqlalchemy.orm import Session
 from data_access.assignments import (
     MAX_NOTE_CHARS,
     AssignmentError,
-    ModuleReach,
     Summary,
     assign_module,
     cancel_for_revoked_consents,
     cohort_members,
     member_progress,
-    module_progress,
     patient_progress_summary,
     revoke_consent,
 )
@@ -408,33 +406,6 @@ def test_patient_summary_counts_each_state_reached(session: Session) -> None:
         p2: Summary(assigned=1, sent=0, delivered=0, opened=0, completed=0, overdue=0),
         quiet: Summary(),
     }
-
-
-def test_module_progress_counts_members_reached_and_completed(session: Session) -> None:
-    with session.begin():
-        clinic_id = builders.clinic(session, "TST")
-        other_clinic = builders.clinic(session, "OTH")
-        patient_id = builders.patient(session, clinic_id, "P1")
-        other_patient = builders.patient(session, other_clinic, "P9")
-        members = [consented_member(session, clinic_id, patient_id, f"M{n}") for n in range(4)]
-        far = consented_member(session, other_clinic, other_patient, "M-FAR")
-        intro, unused = module(session, "INTRO"), module(session, "UNUSED")
-        retired = module(session, "OLD")
-        rows = assign(session, intro, [*members, far]).assigned
-        # M0 completed; M1 opened; M2 still queued (not reached); M3 failed, then sent again.
-        set_status(session, rows[0].assignment_id, "completed")
-        set_status(session, rows[1].assignment_id, "opened")
-        set_status(session, rows[3].assignment_id, "failed")
-        [again] = assign(session, intro, [members[3]]).assigned
-        set_status(session, again.assignment_id, "sent")
-        set_status(session, rows[4].assignment_id, "completed")
-        session.get_one(ContentModule, retired).retired = True
-        everywhere = module_progress(session)
-        here = module_progress(session, clinic_ids=[clinic_id])
-    assert everywhere == {intro: ModuleReach(4, 2, 0.5), unused: ModuleReach(0, 0, None),
-                          retired: ModuleReach(0, 0, None)}
-    assert here[intro] == ModuleReach(3, 1, pytest.approx(1 / 3))
-    assert here[unused] == ModuleReach(0, 0, None)
 
 
 # --- revocation --------------------------------------------------------------------------------
