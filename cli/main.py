@@ -21,6 +21,7 @@ from data_access.clinics import ClinicError, add_clinic, clinic_ids_by_code, lis
 from data_access.database import Database, open_database
 from data_access.engine import DatabaseConfigError
 from data_access.questions import QuestionError, clinic_deadline, set_clinic_deadline
+from data_access.recommendations import RECOMMENDATION_FIELDS, RecommendationError
 from data_access.schema import is_up_to_date, upgrade_to_head
 from data_access.staff import PasswordPolicy, StaffError, add_user, list_users, unlock_user
 from domain.content_rules import LANGUAGES
@@ -173,6 +174,18 @@ def build_parser() -> argparse.ArgumentParser:
                               choices=list(LANGUAGES), help="repeat for several")
     content_list.add_argument("--topic", action="append", dest="topics", default=[],
                               choices=list(TOPICS), help="repeat for several")
+
+    recommend = content_commands.add_parser(
+        "recommend", help="the modules that fit a patient's family members, with reasons",
+        description="For each active family member of the patient (or one, --member): the "
+                    "modules ranked by fit, with the reasons in words. Columns: "
+                    + ", ".join(RECOMMENDATION_FIELDS) + ".")
+    recommend.add_argument("patient_code", metavar="PATIENT_CODE")
+    recommend.add_argument("--clinic", required=True, help="the patient's clinic code")
+    recommend.add_argument("--member", default=None, help="one member's code")
+    recommend.add_argument("--as-of", type=_date, default=None, help="the day (today)")
+    recommend.add_argument("--limit", type=_positive, default=5, help="modules per member (5)")
+    recommend.add_argument("--format", choices=["json", "csv"], default="json")
 
     audit = commands.add_parser("audit", help="check the audit log")
     audit_commands = audit.add_subparsers(dest="action", required=True, parser_class=OneLineParser)
@@ -363,9 +376,29 @@ def run_outreach(db: Database, args: argparse.Namespace, settings: Settings) -> 
     return 0
 
 
+def _recommend(db: Database, args: argparse.Namespace) -> int:
+    from cli.records import write_records
+    from data_access.audit import record_audit
+    from data_access.clock import today
+    from data_access.recommendations import recommendation_records
+    from domain.vocabulary import AuditAction
+
+    with db.sessions() as session, session.begin():
+        records = recommendation_records(
+            session, clinic_code=args.clinic, patient_code=args.patient_code,
+            member_code=args.member, as_of=args.as_of or today(), limit=args.limit)
+        record_audit(session, actor=CLI_ACTOR, action=AuditAction.EXPORT, entity="patient",
+                     entity_id=f"{args.clinic}/{args.patient_code}",
+                     summary=f"content recommendations ({len(records)} rows)")
+    write_records(records, RECOMMENDATION_FIELDS, args.format, sys.stdout)
+    return 0
+
+
 def run_content(db: Database, args: argparse.Namespace, settings: Settings) -> int:
     from data_access.content import import_library, library_records
 
+    if args.action == "recommend":
+        return _recommend(db, args)
     if args.action == "list":
         from cli.records import write_records
 
@@ -438,7 +471,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingsError, DatabaseConfigError, UnknownClinicError) as error:
         print(f"hamrah: {error}", file=sys.stderr)
         return 2
-    except (ClinicError, StaffError, QuestionError, ValueError) as error:
+    except (ClinicError, StaffError, QuestionError, RecommendationError, ValueError) as error:
         print(f"hamrah: {error}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # the reader (e.g. `head`) stopped early: not an error

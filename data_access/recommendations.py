@@ -14,7 +14,14 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data_access.models import Assignment, ContentModule, Patient, PhaseChange, SupportMember
+from data_access.models import (
+    Assignment,
+    Clinic,
+    ContentModule,
+    Patient,
+    PhaseChange,
+    SupportMember,
+)
 from data_access.outreach import OPEN_ASSIGNMENT_STATUSES
 from data_access.signals import patient_signal_list
 from domain.content_tags import TagError, parse_tags
@@ -135,4 +142,41 @@ def recommendations_for_patient(
                               relation=member.relation, language=member.language,
                               recommendations=recommend(profile, member, candidates, limit))
         for code, member in members
+    ]
+
+
+RECOMMENDATION_FIELDS = ("member_code", "relation", "language", "rank", "module_code", "title",
+                         "score", "reasons")
+"""The columns of ``hamrah content recommend``: one row per member and recommended module."""
+
+
+def recommendation_records(
+    session: Session, *, clinic_code: str, patient_code: str, as_of: date,
+    member_code: str | None = None, limit: int | None = 5,
+) -> list[dict[str, object]]:
+    """The ranking of one patient found by its codes, as flat records (best first per member)."""
+    found = session.execute(
+        select(Patient.id, Patient.clinic_id).join(Clinic, Clinic.id == Patient.clinic_id)
+        .where(Clinic.code == clinic_code, Patient.code == patient_code)
+    ).one_or_none()
+    if found is None:
+        raise RecommendationError(f"no patient {patient_code!r} in clinic {clinic_code!r}")
+    patient_id, clinic_id = found
+    member_id = None
+    if member_code is not None:
+        member_id = session.scalar(select(SupportMember.id).where(
+            SupportMember.clinic_id == clinic_id, SupportMember.code == member_code,
+            SupportMember.patient_id == patient_id))
+        if member_id is None:
+            raise RecommendationError(
+                f"no family member {member_code!r} of patient {patient_code!r}")
+    ranked = recommendations_for_patient(session, patient_id=patient_id,
+                                         clinic_ids=[clinic_id], as_of=as_of,
+                                         member_id=member_id, limit=limit)
+    return [
+        {"member_code": member.member_code, "relation": member.relation,
+         "language": member.language, "rank": rank, "module_code": rec.code,
+         "title": rec.title, "score": rec.score, "reasons": list(rec.reasons)}
+        for member in ranked
+        for rank, rec in enumerate(member.recommendations, start=1)
     ]

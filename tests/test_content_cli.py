@@ -157,3 +157,38 @@ def test_bad_arguments_and_a_missing_schema(tmp_path: Path) -> None:
 def test_content_subcommands_are_registered() -> None:
     args = build_parser().parse_args(["content", "import", __file__, "--dry-run"])
     assert (args.command, args.action, args.dry_run) == ("content", "import", True)
+
+
+def test_recommend_ranks_modules_for_each_member_with_reasons(tmp_path: Path) -> None:
+    db, media = tmp_path / "content.db", tmp_path / "media"
+    assert hamrah(["init"], db, media).returncode == 0
+    library = tmp_path / "library.csv"
+    library.write_text(LIBRARY, encoding="utf-8")
+    assert hamrah(["content", "import", str(library)], db, media).returncode == 0
+    database = open_database(f"sqlite:///{db}")
+    with database.sessions() as session, session.begin():
+        clinic_id = builders.clinic(session, "REC")
+        patient_id = builders.patient(session, clinic_id, "P-REC")  # maintenance, methadone 80
+        builders.member(session, clinic_id, patient_id, "M-EN")  # a mother who reads English
+    database.engine.dispose()
+
+    result = hamrah(["content", "recommend", "P-REC", "--clinic", "REC", "--format", "json"],
+                    db, media)
+    assert result.returncode == 0, result.stderr
+    records = json.loads(result.stdout)
+    # The Persian module fits the mother better but she reads English: never recommended.
+    assert [(r["member_code"], r["rank"], r["module_code"]) for r in records] == [
+        ("M-EN", 1, "naloxone-en"), ("M-EN", 2, "talking-en")]
+    assert records[0]["reasons"][-1] == "in English"
+    one = hamrah(["content", "recommend", "P-REC", "--clinic", "REC", "--member", "M-EN",
+                  "--limit", "1", "--format", "csv"], db, media)
+    rows = list(csv.DictReader(io.StringIO(one.stdout)))
+    assert [row["module_code"] for row in rows] == ["naloxone-en"]
+    missing = hamrah(["content", "recommend", "NOPE", "--clinic", "REC"], db, media)
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == "hamrah: no patient 'NOPE' in clinic 'REC'"
+    bad_limit = hamrah(["content", "recommend", "P-REC", "--clinic", "REC", "--limit", "0"],
+                       db, media)
+    assert bad_limit.returncode == 2
+    assert query(db, "SELECT entity_id FROM audit_log WHERE action = 'export'") == [
+        ("REC/P-REC",), ("REC/P-REC",)]
