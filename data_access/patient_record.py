@@ -17,11 +17,9 @@ from sqlalchemy.orm import Session, aliased
 from data_access.audit import record_audit
 from data_access.clock import utc_now
 from data_access.models import (
-    Assignment,
     Clinic,
     ConditionReport,
     Consent,
-    ContentModule,
     DoseEvent,
     EngagementEvent,
     FamilyQuestion,
@@ -192,15 +190,8 @@ def engagement_frame(session: Session, *, patient_id: int, start: date,
 
 
 def family_activity(session: Session, *, patient_id: int) -> dict[str, pd.DataFrame]:
-    """Assignments, questions, condition reports and outreach attempts of one patient."""
-    assigned = session.execute(
-        select(SupportMember.code, ContentModule.title, Assignment.status, Assignment.due_on,
-               Assignment.completed_at)
-        .join(SupportMember, SupportMember.id == Assignment.member_id)
-        .join(ContentModule, ContentModule.id == Assignment.module_id)
-        .where(SupportMember.patient_id == patient_id)
-        .order_by(Assignment.assigned_at.desc())
-    ).all()
+    """Questions, condition reports and outreach attempts of one patient (assignments are in
+    ``data_access.assignments.member_progress``)."""
     questions = session.execute(
         select(FamilyQuestion.asked_at, SupportMember.code, FamilyQuestion.body,
                FamilyQuestion.due_at, FamilyQuestion.answered_at)
@@ -225,8 +216,6 @@ def family_activity(session: Session, *, patient_id: int) -> dict[str, pd.DataFr
         .order_by(OutreachAttempt.attempted_at.desc())
     ).all()
     return {
-        "assignments": pd.DataFrame(assigned, columns=["member", "module", "status", "due",
-                                                       "completed"]),
         "questions": pd.DataFrame(questions, columns=["asked", "member", "question", "due",
                                                       "answered"]),
         "reports": pd.DataFrame(reports, columns=["reported", "member", "severity", "emergency",

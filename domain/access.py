@@ -33,6 +33,10 @@ PAGES: tuple[PageAccess, ...] = (
                ":material/clinical_notes:", ALL_ROLES),
     PageAccess("outreach", "pages/outreach.py", "Outreach", ":material/call:", FAMILY_WORK),
     PageAccess("inbox", "pages/inbox.py", "Inbox", ":material/inbox:", FAMILY_WORK),
+    PageAccess("assign_content", "pages/assign_content.py", "Assign content",
+               ":material/forward_to_inbox:", FAMILY_WORK),
+    PageAccess("content_library", "pages/content_library.py", "Content library",
+               ":material/video_library:", frozenset({Role.PSYCHOLOGIST, Role.ADMIN})),
     PageAccess("account", "pages/account.py", "My account", ":material/person:", ALL_ROLES,
                section="Account"),
     PageAccess("users", "pages/users.py", "Staff users", ":material/group:",
@@ -59,6 +63,11 @@ def may_enter_records(role: Role) -> bool:
 def sees_emergency_details(role: Role) -> bool:
     """Clinical roles see which patient an emergency is about; admins see only the count."""
     return role is not Role.ADMIN
+
+
+def may_assign_content(role: Role) -> bool:
+    """Psychologists and supervisors send modules to families; the case team only reads."""
+    return role in FAMILY_WORK
 
 
 def may_change_phase(role: Role) -> bool:

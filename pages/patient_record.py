@@ -9,6 +9,7 @@ import streamlit as st
 from components import patient_charts, patient_views
 from components.auth import require_page
 from components.caches import clear_patient_caches
+from components.family_content import family_content_section
 from components.manual_entry import manual_entry
 from components.resources import app_settings, current_database
 from components.state import selected_patient, set_notice, set_selected_patient, take_notice
@@ -115,7 +116,8 @@ patient_views.members_table(family, show_contact=show_contact, key_prefix="recor
 if not engagement.empty:
     st.altair_chart(patient_charts.engagement_timeline_chart(engagement),
                     width="stretch")
-for title, key in ((t("Assignments"), "assignments"), (t("Questions"), "questions"),
+family_content_section(user, picked, as_of)
+for title, key in ((t("Questions"), "questions"),
                    (t("Condition reports"), "reports"), (t("Outreach"), "outreach")):
     frame = activity[key]
     with st.expander(f"{title} ({len(frame)})"):

@@ -89,15 +89,15 @@ def test_rehashed_entry_still_breaks_the_next_link() -> None:
 
 
 CLINICAL_PAGES = {"home", "patients", "patient_record", "account"}
-FAMILY_WORK_PAGES = {"outreach", "inbox"}
+FAMILY_WORK_PAGES = {"outreach", "inbox", "assign_content"}
 
 
 @pytest.mark.parametrize(
     ("role", "visible"),
     [
-        (Role.ADMIN, CLINICAL_PAGES | {"users", "data_import", "audit_log"}),
+        (Role.ADMIN, CLINICAL_PAGES | {"users", "data_import", "audit_log", "content_library"}),
         (Role.SUPERVISOR, CLINICAL_PAGES | FAMILY_WORK_PAGES),
-        (Role.PSYCHOLOGIST, CLINICAL_PAGES | FAMILY_WORK_PAGES),
+        (Role.PSYCHOLOGIST, CLINICAL_PAGES | FAMILY_WORK_PAGES | {"content_library"}),
         (Role.CASE_TEAM, CLINICAL_PAGES),
     ],
 )
