@@ -1,0 +1,156 @@
+"""A cohort assignment in Chromium: a supervisor sends one module to every family member of the
+patients in taper; the one who may receive it gets it, the others are listed with the reason."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+from sqlalchemy import select
+
+from data_access.clock import today
+from data_access.content import add_module
+from data_access.engine import make_engine, session_factory
+from data_access.models import Assignment, Clinic, OutboxMessage, SupportMember
+from domain.content_rules import ModuleDraft
+from domain.content_tags import ContentTags
+from domain.vocabulary import ContentKind, DeliveryStatus, Role
+from tests import builders
+from tests.browser.conftest import (
+    CLINIC,
+    TIMEOUT_MS,
+    HamrahServer,
+    _seed_database,
+    running_server,
+    sign_in,
+    wait_until_settled,
+)
+
+pytestmark = pytest.mark.browser
+
+MODULE_CODE = "taper-support-en"
+MODULE_TITLE = "Supporting a taper (synthetic)"
+MODULE_OPTION = f"{MODULE_CODE} · {MODULE_TITLE} (en)"
+CONSENTED = "M-T1A"
+NO_CONSENT = "M-T1B"
+READS_FARSI = "M-T2A"
+MAINTENANCE_MEMBER = "M-M1"
+
+
+def _seed_cohort(database_url: str, media_dir: Path) -> None:
+    """Clinic BRW with one user per role; TAPER-01 and TAPER-02 in taper, MAINT-01 in
+    maintenance; their members with and without consent, in English and Farsi; one English
+    module."""
+    _seed_database(database_url)
+    engine = make_engine(database_url)
+    try:
+        with session_factory(engine)() as session, session.begin():
+            clinic_id = session.scalars(select(Clinic.id).where(Clinic.code == CLINIC)).one()
+            admitted = today() - timedelta(days=90)
+            signed = today() - timedelta(days=30)
+            taper_1 = builders.patient(session, clinic_id, "TAPER-01", phase="taper",
+                                       admission=admitted)
+            taper_2 = builders.patient(session, clinic_id, "TAPER-02", phase="taper",
+                                       admission=admitted)
+            maintained = builders.patient(session, clinic_id, "MAINT-01", phase="maintenance",
+                                          admission=admitted)
+            consented = builders.member(session, clinic_id, taper_1, CONSENTED)
+            builders.consent(session, consented, taper_1, signed=signed)
+            builders.member(session, clinic_id, taper_1, NO_CONSENT)
+            farsi = builders.member(session, clinic_id, taper_2, READS_FARSI)
+            session.get_one(SupportMember, farsi).language = "fa"
+            builders.consent(session, farsi, taper_2, signed=signed)
+            maintenance_member = builders.member(session, clinic_id, maintained,
+                                                 MAINTENANCE_MEMBER)
+            builders.consent(session, maintenance_member, maintained, signed=signed)
+            add_module(session, ModuleDraft(code=MODULE_CODE, title=MODULE_TITLE,
+                                            summary="For families of a patient in taper.",
+                                            kind=ContentKind.TEXT, language="en",
+                                            location=None, duration_seconds=None,
+                                            tags=ContentTags()),
+                       actor="test", media_dir=media_dir, max_bytes=1024)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def hamrah_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HamrahServer]:
+    """Named as conftest's fixture so that a failure report shows this server's log."""
+    folder = tmp_path_factory.mktemp("cohort-db")
+    with running_server(folder, seed=lambda url: _seed_cohort(url, folder / "media")) as server:
+        yield server
+
+
+def _open(page: Page, title: str, heading: str) -> None:
+    wait_until_settled(page)  # a click while a run is finishing can be lost under load
+    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    expect(page.get_by_role("heading", name=heading).first).to_be_visible(timeout=TIMEOUT_MS)
+
+
+def _choose(page: Page, widget: Locator, option: str) -> None:
+    """Open a multiselect or selectbox, pick ``option`` and close the list again."""
+    wait_until_settled(page)
+    widget.click()
+    page.get_by_role("option", name=option, exact=True).click()
+    page.keyboard.press("Escape")
+
+
+def _assignments_by_member(database_url: str) -> dict[str, list[tuple[int, str, list[str]]]]:
+    """Each member's assignments: (id, status, the idempotency keys of its outbox messages)."""
+    engine = make_engine(database_url)
+    try:
+        with session_factory(engine)() as session:
+            members = dict(session.execute(select(SupportMember.id, SupportMember.code)).all())
+            found: dict[str, list[tuple[int, str, list[str]]]] = {
+                code: [] for code in members.values()}
+            for assignment_id, member_id, status in session.execute(
+                    select(Assignment.id, Assignment.member_id, Assignment.status)
+                    .order_by(Assignment.id)):
+                keys = list(session.scalars(select(OutboxMessage.idempotency_key)
+                                            .where(OutboxMessage.assignment_id == assignment_id)))
+                found[members[member_id]].append((assignment_id, status, keys))
+            outbox_members = set(session.scalars(select(OutboxMessage.member_id)))
+            assert {members[m] for m in outbox_members} <= {
+                code for code, rows in found.items() if rows}
+            return found
+    finally:
+        engine.dispose()
+
+
+def test_supervisor_assigns_a_module_to_the_taper_cohort(
+        page: Page, hamrah_server: HamrahServer, artifacts_dir: Path) -> None:
+    sign_in(page, hamrah_server.url, Role.SUPERVISOR)
+    _open(page, "Assign content", "Assign content to a cohort")
+    expect(page.get_by_text("3 patient(s), 4 family member(s) in the cohort")).to_be_visible(
+        timeout=TIMEOUT_MS)
+
+    phase = page.get_by_test_id("stMultiSelect").filter(has_text="Phase")
+    _choose(page, phase, "taper")
+    expect(page.get_by_text("2 patient(s), 3 family member(s) in the cohort")).to_be_visible(
+        timeout=TIMEOUT_MS)
+
+    form = page.get_by_test_id("stForm")
+    _choose(page, form.get_by_test_id("stSelectbox").filter(has_text="Module"), MODULE_OPTION)
+    expect(form.get_by_test_id("stSelectbox")).to_contain_text(MODULE_OPTION,
+                                                               timeout=TIMEOUT_MS)
+    wait_until_settled(page)
+    form.get_by_role("button", name="Assign to the cohort").click()
+
+    expect(page.get_by_test_id("stAlertContentSuccess")).to_have_text(
+        "Assigned to 1 family member(s); each gets one message.", timeout=TIMEOUT_MS)
+    expect(page.get_by_test_id("stAlertContentWarning")).to_have_text(
+        "2 family member(s) skipped:", timeout=TIMEOUT_MS)
+    expect(page.get_by_test_id("stDataFrame").last).to_be_visible(timeout=TIMEOUT_MS)
+    wait_until_settled(page)
+    page.screenshot(path=artifacts_dir / "supervisor-cohort-assigned.png", full_page=True)
+
+    # The skipped table is drawn on a canvas: who got what is read from the server's database.
+    by_member = _assignments_by_member(hamrah_server.database_url)
+    [(assignment_id, status, keys)] = by_member[CONSENTED]
+    assert status == DeliveryStatus.QUEUED.value
+    assert keys == [f"assignment:{assignment_id}"]
+    for skipped in (NO_CONSENT, READS_FARSI, MAINTENANCE_MEMBER):
+        assert by_member[skipped] == [], skipped

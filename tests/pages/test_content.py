@@ -1,0 +1,186 @@
+"""The content library, the cohort assignment and the record's family education section, as
+psychologists and supervisors use them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert, select
+from streamlit.testing.v1 import AppTest
+
+from data_access.clock import today
+from data_access.database import Database
+from data_access.models import (
+    Assignment,
+    Consent,
+    ContentModule,
+    DoseEvent,
+    OutboxMessage,
+    Patient,
+    SupportMember,
+)
+from domain.vocabulary import Role
+from tests import builders
+from tests.pages.conftest import open_page, texts
+from tests.pages.test_patients import frame_with
+
+AS_OF = today()
+NOW = datetime(2026, 1, 1, 9, 0)
+
+
+@pytest.fixture
+def media_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "media"
+    monkeypatch.setenv("HAMRAH_MEDIA_DIR", str(folder))
+    monkeypatch.setenv("HAMRAH_MAX_MEDIA_MB", "1")
+    return folder
+
+
+@pytest.fixture
+def library(database: Database) -> dict[str, int]:
+    """Two English modules (one about what MAT is, for induction) and one Persian."""
+    with database.sessions() as session, session.begin():
+        ids = {}
+        for code, language, tags in (
+            ("what-is-mat-en", "en", {"topics": ["what_is_mat"], "phases": ["induction"]}),
+            ("self-care-en", "en", {"topics": ["self_care_for_families"]}),
+            ("what-is-mat-fa", "fa", {"topics": ["what_is_mat"]}),
+        ):
+            row = ContentModule(code=code, title=f"Title {code} (synthetic)", kind="text",
+                                language=language, summary=f"About {code}", tags=tags,
+                                created_at=NOW, updated_at=NOW)
+            session.add(row)
+            session.flush()
+            ids[code] = row.id
+    return ids
+
+
+@pytest.fixture
+def families(database: Database) -> dict[str, int]:
+    """NEW is in induction with a consented mother (M-NEW) and an unconsented brother (M-BRO)."""
+    with database.sessions() as session, session.begin():
+        clinic_id = session.scalar(select(Patient.clinic_id)) or 1
+        admitted = AS_OF - timedelta(days=6)
+        pid = builders.patient(session, clinic_id, "NEW", phase="induction", admission=admitted)
+        session.execute(insert(DoseEvent), [
+            {"patient_id": pid, "dose_date": admitted + timedelta(days=n), "status": "taken",
+             "dose_mg": 30.0, "kind": "observed"} for n in range(7)])
+        mother = builders.member(session, clinic_id, pid, "M-NEW")
+        consent = builders.consent(session, mother, pid, signed=admitted)
+        brother = builders.member(session, clinic_id, pid, "M-BRO")
+        session.get_one(SupportMember, brother).relation = "sibling"
+    return {"patient": pid, "mother": mother, "brother": brother, "consent": consent}
+
+
+def test_add_a_module_with_an_upload_and_refuse_a_wrong_type(
+        signed_in: Callable[[Role], AppTest], media_dir: Path, database: Database) -> None:
+    at = open_page(signed_in(Role.PSYCHOLOGIST), "pages/content_library.py")
+    at.radio(key="library_section").set_value("add").run()
+    at.text_input(key="module_add_code").input("naloxone-at-home")
+    at.text_input(key="module_add_title").input("Naloxone at home (synthetic)")
+    at.selectbox(key="module_add_kind").set_value("link")
+    at.text_input(key="module_add_url").input("ftp://example.org/naloxone")
+    at.multiselect(key="module_add_topics").set_value(["overdose_and_naloxone"])
+    at.button(key="FormSubmitter:module_add-Add module").click().run()
+    assert "location: a web address must start with http:// or https://" in texts(at)
+    with database.sessions() as session:
+        assert session.scalars(select(ContentModule)).all() == []  # nothing half-written
+    at.text_input(key="module_add_url").input("https://example.org/naloxone")
+    at.button(key="FormSubmitter:module_add-Add module").click().run()
+    assert not at.exception, at.exception
+    assert "Module naloxone-at-home saved." in texts(at)
+    with database.sessions() as session:
+        module = session.scalars(select(ContentModule)).one()
+        assert (module.code, module.kind, module.location, module.tags["topics"]) == (
+            "naloxone-at-home", "link", "https://example.org/naloxone",
+            ["overdose_and_naloxone"])
+
+
+def test_library_lists_reach_previews_and_retires(
+        signed_in: Callable[[Role], AppTest], library: dict[str, int], families: dict[str, int],
+        media_dir: Path, database: Database) -> None:
+    with database.sessions() as session, session.begin():
+        session.add(Assignment(module_id=library["self-care-en"], member_id=families["mother"],
+                               assigned_at=NOW, status="completed", completed_at=NOW))
+    at = open_page(signed_in(Role.PSYCHOLOGIST), "pages/content_library.py")
+    frame = at.dataframe(key="library_table").value
+    assert list(frame["code"]) == ["self-care-en", "what-is-mat-en", "what-is-mat-fa"]
+    assert frame.set_index("code").loc["self-care-en", "completion"] == 1.0
+    at.multiselect(key="library_languages").set_value(["fa"]).run()
+    assert list(at.dataframe(key="library_table").value["code"]) == ["what-is-mat-fa"]
+    at.multiselect(key="library_languages").set_value([]).run()
+    at.selectbox(key="library_pick").set_value(library["self-care-en"]).run()
+    assert "About self-care-en" in texts(at)  # the preview shows the summary
+    assert "Assigned 1 time(s): it can be retired, not deleted." in texts(at)
+    assert not any(b.key == "library_delete" for b in at.button)
+    at.button(key="library_retire").click().run()
+    assert "Module self-care-en retired." in texts(at)
+    assert "self-care-en" not in list(at.dataframe(key="library_table").value["code"])
+    with database.sessions() as session:
+        assert session.get_one(ContentModule, library["self-care-en"]).retired is True
+
+
+def test_record_recommends_and_assigns_then_revocation_cancels(
+        signed_in: Callable[[Role], AppTest], library: dict[str, int], families: dict[str, int],
+        database: Database) -> None:
+    at = signed_in(Role.PSYCHOLOGIST)
+    at.session_state["hamrah_selected_patient"] = families["patient"]
+    at = open_page(at, "pages/patient_record.py")
+    assert not at.exception, at.exception
+    at.selectbox(key="record_recommend_member").set_value(families["mother"]).run()
+    recommended = frame_with(at, "why")
+    # An induction patient: what MAT is comes first; the Persian module is not for her.
+    assert list(recommended["code"]) == ["what-is-mat-en", "self-care-en"]
+    assert "recommended in induction" in recommended["why"].iloc[0]
+    form = f"record_assign_{families['mother']}"
+    at.button(key=f"FormSubmitter:{form}-Assign").click().run()
+    assert not at.exception, at.exception
+    assert "Assigned to 1 family member(s); each gets one message." in texts(at)
+    with database.sessions() as session:
+        assignment = session.scalars(select(Assignment)).one()
+        assert (assignment.member_id, assignment.module_id, assignment.status) == (
+            families["mother"], library["what-is-mat-en"], "queued")
+        assert session.scalars(select(OutboxMessage.idempotency_key)).one() == (
+            f"assignment:{assignment.id}")
+    at = open_page(at, "pages/patient_record.py")
+    assert list(frame_with(at, "delivered")["status"]) == ["queued"]
+    at.button(key="FormSubmitter:record_revoke-Record revocation").click().run()
+    assert "Consent revoked; 1 pending assignment(s) cancelled." in texts(at)
+    with database.sessions() as session:
+        assert session.get_one(Consent, families["consent"]).revoked_on == AS_OF
+        assert session.scalars(select(Assignment.status)).one() == "cancelled_consent_revoked"
+        assert session.scalars(select(OutboxMessage.status)).one() == (
+            "cancelled_consent_revoked")
+
+
+def test_cohort_assignment_lists_every_skipped_member(
+        signed_in: Callable[[Role], AppTest], library: dict[str, int], families: dict[str, int],
+        database: Database) -> None:
+    at = open_page(signed_in(Role.SUPERVISOR), "pages/assign_content.py")
+    at.multiselect(key="cohort_phases").set_value(["induction"]).run()
+    assert "1 patient(s), 2 family member(s) in the cohort" in texts(at)
+    at.selectbox(key="cohort_module").set_value(library["what-is-mat-en"])
+    at.button(key="FormSubmitter:cohort_assign-Assign to the cohort").click().run()
+    assert not at.exception, at.exception
+    assert "Assigned to 1 family member(s)" in texts(at)
+    skipped = frame_with(at, "reason")
+    assert list(zip(skipped["member"], skipped["reason"], strict=True)) == [
+        ("M-BRO", "no active consent")]
+    at.button(key="FormSubmitter:cohort_assign-Assign to the cohort").click().run()
+    again = frame_with(at, "reason")
+    assert set(again["reason"]) == {"already assigned", "no active consent"}
+    with database.sessions() as session:
+        assert session.scalars(select(Assignment.member_id)).all() == [families["mother"]]
+
+
+def test_case_team_sees_progress_without_assignment_controls(
+        signed_in: Callable[[Role], AppTest], library: dict[str, int],
+        families: dict[str, int]) -> None:
+    at = signed_in(Role.CASE_TEAM)
+    at.session_state["hamrah_selected_patient"] = families["patient"]
+    at = open_page(at, "pages/patient_record.py")
+    assert "Family education" in texts(at)
+    assert not any(s.key == "record_recommend_member" for s in at.selectbox)
