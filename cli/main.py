@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from sqlalchemy.orm import Session
 
@@ -32,6 +32,9 @@ from domain.import_rules import ImportKind
 from domain.outreach import WORKLIST_FIELDS
 from domain.vocabulary import ContentKind, Role, values
 from settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from data_access.importers import ImportResult
 
 CLI_ACTOR = "cli"
 PROGRESS_MIN_BYTES = 1_000_000  # smaller imports finish before a progress bar would help
@@ -263,6 +266,11 @@ def run_import(db: Database, args: argparse.Namespace, _settings: Settings) -> i
                                  actor=CLI_ACTOR, today=today(), progress=progress)
             if not result.ok or args.dry_run:
                 transaction.rollback()
+    return _report_import(result, path, dry_run=args.dry_run)
+
+
+def _report_import(result: ImportResult, path: Path, *, dry_run: bool) -> int:
+    """Print an import's warnings and errors (stderr) or its counts (stdout); the exit code."""
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if not result.ok:
@@ -276,7 +284,7 @@ def run_import(db: Database, args: argparse.Namespace, _settings: Settings) -> i
         print(f"hamrah: {path.name}: {total} error{'s' if total != 1 else ''} in {rows}{more} "
               f"row{'s' if rows != 1 or more else ''}; nothing was written", file=sys.stderr)
         return 1
-    suffix = " (dry run: nothing was written)" if args.dry_run else ""
+    suffix = " (dry run: nothing was written)" if dry_run else ""
     print(result.summary() + suffix)
     return 0
 
@@ -414,19 +422,7 @@ def run_content(db: Database, args: argparse.Namespace, settings: Settings) -> i
                                     media_dir=settings.media_dir)
             if not result.ok or args.dry_run:
                 transaction.rollback()
-    for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    if not result.ok:
-        for error in result.errors:
-            print(error, file=sys.stderr)
-        total = len(result.errors)
-        rows = len({error.row for error in result.errors})
-        print(f"hamrah: {path.name}: {total} error{'s' if total != 1 else ''} in {rows} "
-              f"row{'s' if rows != 1 else ''}; nothing was written", file=sys.stderr)
-        return 1
-    suffix = " (dry run: nothing was written)" if args.dry_run else ""
-    print(result.summary() + suffix)
-    return 0
+    return _report_import(result, path, dry_run=args.dry_run)
 
 
 def run_audit(db: Database, _args: argparse.Namespace, _settings: Settings) -> int:

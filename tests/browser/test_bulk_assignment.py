@@ -91,11 +91,10 @@ def _open(page: Page, title: str, heading: str) -> None:
 
 
 def _choose(page: Page, widget: Locator, option: str) -> None:
-    """Open a multiselect or selectbox, pick ``option`` and close the list again."""
+    """Open a select box or a multiselect and pick ``option``."""
     wait_until_settled(page)
     widget.click()
     page.get_by_role("option", name=option, exact=True).click()
-    page.keyboard.press("Escape")
 
 
 def _assignments_by_member(database_url: str) -> dict[str, list[tuple[int, str, list[str]]]]:
@@ -129,13 +128,14 @@ def test_supervisor_assigns_a_module_to_the_taper_cohort(
 
     phase = page.get_by_test_id("stMultiSelect").filter(has_text="Phase")
     _choose(page, phase, "taper")
+    page.keyboard.press("Escape")  # a multiselect's list stays open for more choices
     expect(page.get_by_text("2 patient(s), 3 family member(s) in the cohort")).to_be_visible(
         timeout=TIMEOUT_MS)
 
     form = page.get_by_test_id("stForm")
-    _choose(page, form.get_by_test_id("stSelectbox").filter(has_text="Module"), MODULE_OPTION)
-    expect(form.get_by_test_id("stSelectbox")).to_contain_text(MODULE_OPTION,
-                                                               timeout=TIMEOUT_MS)
+    module = form.get_by_role("combobox", name="Module")
+    _choose(page, module, MODULE_OPTION)
+    expect(module).to_have_value(MODULE_OPTION, timeout=TIMEOUT_MS)
     wait_until_settled(page)
     form.get_by_role("button", name="Assign to the cohort").click()
 
