@@ -235,6 +235,7 @@ class SupportMember(Base):
         one_of("relation", Relation),
         one_of("channel", Channel),
         Index("ix_support_member_patient", "patient_id"),
+        Index("ix_support_member_telegram_chat", "telegram_chat_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -352,6 +353,11 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # Committed before the message goes to a channel: claimed but never recorded means the
+    # worker was interrupted mid-send, and the message is not sent again (at most once).
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The channel it went (or goes) through, fixed at the first attempt.
+    channel: Mapped[str | None] = mapped_column(String(20))
 
 
 class EngagementEvent(Base):
@@ -477,3 +483,49 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class WorkerHeartbeat(Base):
+    """The worker's last sign of life, shown to admins (the dashboard works without it)."""
+
+    __tablename__ = "worker_heartbeat"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    beat_at: Mapped[datetime] = mapped_column(DateTime)
+    detail: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class WorkerState(Base):
+    """Small key-value state of the worker (e.g. the Telegram update offset)."""
+
+    __tablename__ = "worker_state"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class InviteCode(Base):
+    """A one-time code the clinic gives a member to link a Telegram chat; only its hash is kept."""
+
+    __tablename__ = "invite_code"
+    __table_args__ = (Index("ix_invite_code_member_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("support_member.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class ChatSession(Base):
+    """Where a member is in a bot conversation (the /report check-in), one row per chat."""
+
+    __tablename__ = "chat_session"
+
+    chat_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("support_member.id", ondelete="CASCADE"))
+    step: Mapped[str] = mapped_column(String(20))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)

@@ -14,6 +14,7 @@ from typing import Any
 
 from domain.outreach import OutreachThresholds
 from domain.thresholds import ClinicalThresholds
+from settings.channels import ChannelSettings, ChannelSettingsError, load_channel_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "hamrah.db"
@@ -42,6 +43,7 @@ class Settings:
     max_media_mb: float = 200.0
     clinical: ClinicalThresholds = field(default_factory=ClinicalThresholds)
     outreach: OutreachThresholds = field(default_factory=OutreachThresholds)
+    channels: ChannelSettings = field(default_factory=ChannelSettings)
 
     @property
     def is_production(self) -> bool:
@@ -95,8 +97,13 @@ def load_settings(
     max_media_mb = _number(env, "HAMRAH_MAX_MEDIA_MB", 200.0)
     if max_media_mb <= 0:
         raise SettingsError("HAMRAH_MAX_MEDIA_MB must be more than 0")
+    try:
+        channels = load_channel_settings(env)
+    except ChannelSettingsError as error:
+        raise SettingsError(str(error)) from None
     return Settings(
         outreach=outreach_thresholds(env),
+        channels=channels,
         media_dir=Path(env.get("HAMRAH_MEDIA_DIR") or DEFAULT_MEDIA_DIR).expanduser(),
         max_media_mb=max_media_mb,
         database_url=database_url,
