@@ -184,10 +184,11 @@ def login_form(db: Database, settings: Settings, cookie: VersionedCookie) -> \
 
 
 def write_pending_cookie(user: state.SignedInUser, cookie: VersionedCookie) -> None:
-    """Write the re-login cookie on the first signed-in run: a rerun would drop it otherwise."""
+    """Write the re-login cookie on the first signed-in runs: a rerun right after the first one
+    (the cookie manager's own) could remove the component before the browser wrote it."""
     if state.cookie_pending():
         cookie.write(user)
-        state.set_cookie_pending(False)
+        state.count_cookie_write()
 
 
 def logout(db: Database, user: state.SignedInUser, cookie: VersionedCookie) -> None:

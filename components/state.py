@@ -31,7 +31,7 @@ def init_state() -> None:
     st.session_state.setdefault(SIGNED_IN, None)
     st.session_state.setdefault(LAST_ACTIVITY, None)
     st.session_state.setdefault(NOTICE, None)
-    st.session_state.setdefault(COOKIE_PENDING, False)
+    st.session_state.setdefault(COOKIE_PENDING, 0)
     # streamlit-authenticator's cookie model reads this key.
     st.session_state.setdefault("logout", None)
 
@@ -65,12 +65,24 @@ def set_notice(text: str) -> None:
     st.session_state[NOTICE] = text
 
 
+# The cookie component writes in the browser after the run that draws it. The cookie manager's
+# own rerun can remove it before it has written, so it is drawn on a few runs after sign-in.
+COOKIE_WRITE_RUNS = 3
+
+
 def cookie_pending() -> bool:
-    return bool(st.session_state.get(COOKIE_PENDING))
+    value = st.session_state.get(COOKIE_PENDING)
+    return isinstance(value, int) and value > 0
 
 
 def set_cookie_pending(pending: bool) -> None:
-    st.session_state[COOKIE_PENDING] = pending
+    st.session_state[COOKIE_PENDING] = COOKIE_WRITE_RUNS if pending else 0
+
+
+def count_cookie_write() -> None:
+    """One more run drew the cookie component; after :data:`COOKIE_WRITE_RUNS` it stops."""
+    value = st.session_state.get(COOKIE_PENDING)
+    st.session_state[COOKIE_PENDING] = max(0, (value if isinstance(value, int) else 0) - 1)
 
 
 SELECTED_PATIENT = "hamrah_selected_patient"
