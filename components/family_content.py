@@ -13,12 +13,14 @@ import streamlit as st
 
 from components.assignment_views import outcome_report, progress_table
 from components.caches import clear_patient_caches
+from components.figures import Figure, figure_row
 from components.resources import current_database
 from components.state import SignedInUser, set_notice
 from data_access.assignments import (
     AssignmentError,
     assign_module,
     member_progress,
+    patient_progress_summary,
     revoke_consent,
 )
 from data_access.consents import active_consents
@@ -32,9 +34,14 @@ def family_content_section(user: SignedInUser, patient_id: int, as_of: date) -> 
     st.subheader(t("Family education"))
     with current_database().sessions() as session:
         progress = member_progress(session, patient_id=patient_id, today=as_of)
-    overdue = sum(1 for row in progress if row.overdue)
+        summary = patient_progress_summary(session, patient_ids=[patient_id],
+                                           today=as_of)[patient_id]
     if progress:
-        st.caption(t("{n} assignment(s), {overdue} overdue", n=len(progress), overdue=overdue))
+        figure_row([
+            Figure(t("Assigned"), summary.assigned), Figure(t("Sent"), summary.sent),
+            Figure(t("Delivered"), summary.delivered), Figure(t("Opened"), summary.opened),
+            Figure(t("Completed"), summary.completed), Figure(t("Overdue"), summary.overdue),
+        ], key_prefix="record_family_progress")
         progress_table(progress, key="record_progress")
     else:
         st.caption(t("No module assigned yet."))

@@ -147,6 +147,8 @@ def test_record_recommends_and_assigns_then_revocation_cancels(
             f"assignment:{assignment.id}")
     at = open_page(at, "pages/patient_record.py")
     assert list(frame_with(at, "delivered")["status"]) == ["queued"]
+    assigned = next(m for m in at.metric if m.label == "Assigned")
+    assert assigned.value == "1"
     at.button(key="FormSubmitter:record_revoke-Record revocation").click().run()
     assert "Consent revoked; 1 pending assignment(s) cancelled." in texts(at)
     with database.sessions() as session:
