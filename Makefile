@@ -23,7 +23,11 @@ db: install
 	$(BIN)/hamrah init
 	$(BIN)/hamrah demo --if-empty --patients $(DEMO_PATIENTS) --days $(DEMO_DAYS)
 
+# The family-channel worker runs next to the dashboard and stops when the dashboard stops.
 run: db
+	$(BIN)/hamrah worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
 # Debian's Chromium for the browser tests; never a browser downloaded by a test tool.

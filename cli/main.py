@@ -190,6 +190,13 @@ def build_parser() -> argparse.ArgumentParser:
     recommend.add_argument("--limit", type=_positive, default=5, help="modules per member (5)")
     recommend.add_argument("--format", choices=["json", "csv"], default="json")
 
+    worker = commands.add_parser(
+        "worker", help="deliver the outbox to families (Telegram, e-mail) and take replies in",
+        description="The family-channel worker: every HAMRAH_WORKER_POLL_SECONDS it delivers "
+                    "due outbox messages and records a heartbeat; see docs/family-channel.md.")
+    worker.add_argument("--once", action="store_true",
+                        help="run one cycle and exit (for cron and tests)")
+
     audit = commands.add_parser("audit", help="check the audit log")
     audit_commands = audit.add_subparsers(dest="action", required=True, parser_class=OneLineParser)
     audit_commands.add_parser("verify", help="exit 0 when the hash chain is intact, else 1")
@@ -437,6 +444,12 @@ def run_audit(db: Database, _args: argparse.Namespace, _settings: Settings) -> i
     return 1
 
 
+def run_worker(db: Database, args: argparse.Namespace, settings: Settings) -> int:
+    from worker.main import run
+
+    return run(settings, once=args.once, database=db)
+
+
 COMMANDS: dict[str, Callable[[Database, argparse.Namespace, Settings], int]] = {
     "init": run_init,
     "demo": run_demo,
@@ -447,6 +460,7 @@ COMMANDS: dict[str, Callable[[Database, argparse.Namespace, Settings], int]] = {
     "outreach": run_outreach,
     "content": run_content,
     "audit": run_audit,
+    "worker": run_worker,
 }
 
 

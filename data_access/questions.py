@@ -35,6 +35,10 @@ from domain.deadlines import AnswerDeadline, WorkingWeek, answer_due_at, parse_w
 from domain.vocabulary import AuditAction, ConsentScope, DeliveryStatus, EngagementKind, Role
 
 MAX_ANSWER_CHARS = 4000
+ANSWER_KIND = "answer"
+# An answer with general information only, to a member without an active consent: the worker
+# sends it without a consent (the member asked the clinic) but through the strictest text guard.
+GENERAL_ANSWER_KIND = "general_answer"
 ANSWERING_ROLES = (Role.SUPERVISOR.value, Role.PSYCHOLOGIST.value)
 
 
@@ -244,7 +248,8 @@ def answer_question(session: Session, *, question_id: int, body: str, actor: str
     question.answered_at = moment
     session.flush()
     message = OutboxMessage(
-        member_id=question.member_id, kind="answer", body=text,
+        member_id=question.member_id, kind=GENERAL_ANSWER_KIND if general_only else ANSWER_KIND,
+        body=text,
         idempotency_key=f"answer:{answer.id}", status=DeliveryStatus.QUEUED.value,
         attempts=0, next_attempt_at=moment, created_at=moment,
     )

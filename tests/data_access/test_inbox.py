@@ -111,7 +111,7 @@ def test_answer_queues_one_message_and_respects_consent(session: Session) -> Non
     messages = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
     assert [(m.member_id, m.kind, m.body, m.status) for m in messages] == [
         (member_id, "answer", "He is attending.", "queued"),
-        (stranger, "answer", "Methadone is a medicine that...", "queued"),
+        (stranger, "general_answer", "Methadone is a medicine that...", "queued"),
     ]
     assert session.get_one(Answer, second.answer_id).general_only is True
     assert inbox_questions(session, clinic_ids=[clinic_id], now=now) == []

@@ -1,0 +1,63 @@
+"""The worker loop: one cycle with --once, a heartbeat per cycle, stopping between cycles."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import Engine, text
+
+from data_access.database import Database
+from data_access.engine import session_factory
+from data_access.worker_status import worker_status
+from tests.worker.conftest import NOW, SmtpServer, assign, family, member, module, worker_settings
+from worker.main import run
+
+
+def database(engine: Engine) -> Database:
+    return Database(engine, session_factory(engine))
+
+
+def test_once_runs_one_cycle_beats_and_logs_one_line(engine: Engine,
+                                                     smtp_server: SmtpServer) -> None:
+    with session_factory(engine)() as session, session.begin():
+        home = family(session)
+        assign(session, module(session), [member(session, home, "M-1")])
+    lines: list[str] = []
+    assert run(worker_settings(smtp_server), once=True, database=database(engine),
+               log=lines.append) == 0
+    assert len(smtp_server.mailbox.received) == 1
+    assert lines[0] == "hamrah worker: channels email; every 10 s (one cycle)"
+    [cycle] = lines[1:]
+    assert "Z sent 1, retrying 0, failed 0, blocked 0" in cycle
+    with session_factory(engine)() as session:
+        status = worker_status(session, now=NOW)
+        assert status.last_beat is not None and status.detail in cycle
+
+
+def test_the_loop_stops_when_asked(engine: Engine) -> None:
+    settings = worker_settings(poll_seconds=0.05)
+    stop = threading.Event()
+    lines: list[str] = []
+
+    def log(line: str) -> None:
+        lines.append(line)
+        if len(lines) >= 4:
+            stop.set()
+
+    codes: list[int] = []
+    loop = threading.Thread(target=lambda: codes.append(
+        run(settings, once=False, stop_event=stop, database=database(engine), log=log)))
+    loop.start()
+    loop.join(timeout=30)
+    assert not loop.is_alive() and codes == [0]
+    assert lines[0].startswith("hamrah worker: channels none (messages wait in the outbox)")
+    assert len(lines) == 4
+
+
+def test_a_failing_cycle_is_one_line_and_exit_code_1_with_once(engine: Engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE worker_heartbeat"))
+    lines: list[str] = []
+    assert run(worker_settings(), once=True, database=database(engine), log=lines.append) == 1
+    assert len(lines) == 2 and "cycle failed: " in lines[1]
+    assert "\n" not in lines[1]

@@ -1,0 +1,158 @@
+"""E-mail through SMTP (``smtplib``): one connection per message, UTF-8 text, no tracking.
+
+The Message-ID is built from the message's idempotency key, so the same outbox message always
+carries the same id (mail systems and people can tell a copy). Port 465 speaks TLS from the
+first byte; any other port uses STARTTLS when ``starttls`` is set. Errors are sorted for the
+worker: a 5xx reply is permanent, a 4xx reply or a connection that fails before the message was
+handed over is transient, and a connection lost while the server was taking the message is
+permanent, because the server may have accepted it and at most once beats twice.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.policy import SMTP, SMTPUTF8
+from email.utils import formatdate
+
+from settings.channels import SmtpSettings
+from worker.adapters.base import OutgoingMessage, SendError
+
+CHANNEL = "email"
+TIMEOUT_SECONDS = 30.0
+IMPLICIT_TLS_PORT = 465
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024  # larger module files go as a note, not an attachment
+
+# Subjects never name the clinic's kind of treatment: others may see a family member's inbox.
+SUBJECTS = {
+    "en": {"assignment": "New reading from your clinic", "answer": "An answer from your clinic",
+           "reminder": "A reminder from your clinic"},
+    "fa": {"assignment": "مطلب تازه از درمانگاه", "answer": "پاسخ درمانگاه به پرسش شما",
+           "reminder": "یادآوری از درمانگاه"},
+}
+DEFAULT_SUBJECT = {"en": "A message from your clinic", "fa": "پیامی از درمانگاه"}
+TOO_LARGE = {
+    "en": "The file is too large for e-mail: please ask the clinic for it.",
+    "fa": "این فایل برای ایمیل بزرگ است: لطفاً آن را از درمانگاه بخواهید.",
+}
+
+
+def subject_for(kind: str, language: str) -> str:
+    lang = language if language in SUBJECTS else "en"
+    return SUBJECTS[lang].get(kind, DEFAULT_SUBJECT[lang])
+
+
+def message_id_for(idempotency_key: str, sender: str) -> str:
+    """``<hamrah.KEY@DOMAIN>`` with the key's characters that a Message-ID cannot hold as dots."""
+    left = re.sub(r"[^A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+", ".", idempotency_key).strip(".")
+    domain = sender.rpartition("@")[2] or "localhost"
+    return f"<hamrah.{left or 'message'}@{domain}>"
+
+
+def build_email(message: OutgoingMessage, sender: str) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = sender
+    email["To"] = message.address
+    email["Subject"] = subject_for(message.kind, message.language)
+    email["Message-ID"] = message_id_for(message.idempotency_key, sender)
+    email["Date"] = formatdate(localtime=False, usegmt=True)
+    text = message.body
+    if message.link:
+        text = f"{text}\n\n{message.link}"
+    attach = (message.media_path is not None and message.media_path.is_file()
+              and message.media_path.stat().st_size <= MAX_ATTACHMENT_BYTES)
+    if message.media_path is not None and not attach:
+        text = f"{text}\n\n{TOO_LARGE.get(message.language, TOO_LARGE['en'])}"
+    # Base64 keeps Persian compact and safe through servers without 8BITMIME.
+    email.set_content(text, charset="utf-8", cte="7bit" if text.isascii() else "base64")
+    if attach and message.media_path is not None:
+        media_type = message.media_type or mimetypes.guess_type(message.media_path.name)[0]
+        main, _, sub = (media_type or "application/octet-stream").partition("/")
+        email.add_attachment(message.media_path.read_bytes(), maintype=main,
+                             subtype=sub or "octet-stream", filename=message.media_path.name)
+    return email
+
+
+def _reply_error(step: str, code: int, reply: bytes | str) -> SendError:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+    return SendError(f"SMTP {step} refused: {code} {' '.join(text.split())}",
+                     permanent=500 <= code < 600)
+
+
+class EmailAdapter:
+    """Send one :class:`OutgoingMessage` as one e-mail; return its Message-ID."""
+
+    channel = CHANNEL
+
+    def __init__(self, settings: SmtpSettings, timeout: float = TIMEOUT_SECONDS) -> None:
+        self.settings = settings
+        self.timeout = timeout
+
+    def _connect(self) -> smtplib.SMTP:
+        smtp = self.settings
+        context = ssl.create_default_context()
+        client: smtplib.SMTP
+        if smtp.port == IMPLICIT_TLS_PORT:
+            client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=self.timeout,
+                                      context=context)
+        else:
+            client = smtplib.SMTP(smtp.host, smtp.port, timeout=self.timeout)
+        try:
+            client.ehlo()
+            if smtp.starttls and smtp.port != IMPLICIT_TLS_PORT:
+                client.starttls(context=context)
+                client.ehlo()
+            if smtp.username:
+                client.login(smtp.username, smtp.password)
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+    def send(self, message: OutgoingMessage) -> str:
+        email = build_email(message, self.settings.sender)
+        try:
+            client = self._connect()
+        except smtplib.SMTPAuthenticationError as error:
+            # Wrong credentials are the clinic's setting to fix: retried, then failed.
+            raise SendError(f"SMTP login refused ({error.smtp_code}): check "
+                            "HAMRAH_SMTP_USERNAME and HAMRAH_SMTP_PASSWORD") from None
+        except smtplib.SMTPResponseException as error:
+            raise _reply_error("connection", error.smtp_code, error.smtp_error) from None
+        except (OSError, smtplib.SMTPException) as error:
+            raise SendError(f"cannot reach the SMTP server {self.settings.host}:"
+                            f"{self.settings.port}: {error}") from None
+        try:
+            return self._transfer(client, email, message.address)
+        finally:
+            try:
+                client.quit()
+            except (OSError, smtplib.SMTPException):
+                client.close()
+
+    def _transfer(self, client: smtplib.SMTP, email: EmailMessage, address: str) -> str:
+        """MAIL, RCPT and DATA by hand, to know whether the server may already have the mail."""
+        options = ["SMTPUTF8"] if not address.isascii() and client.has_extn("smtputf8") else []
+        try:
+            code, reply = client.mail(self.settings.sender, options)
+            if code != 250:
+                raise _reply_error("sender", code, reply)
+            code, reply = client.rcpt(address)
+            if code not in (250, 251):
+                raise _reply_error("recipient", code, reply)
+        except (OSError, smtplib.SMTPServerDisconnected) as error:
+            raise SendError(f"SMTP connection lost before the message was sent: {error}") \
+                from None
+        try:
+            code, reply = client.data(email.as_bytes(policy=SMTPUTF8 if options else SMTP))
+        except smtplib.SMTPDataError as error:
+            raise _reply_error("message", error.smtp_code, error.smtp_error) from None
+        except (OSError, smtplib.SMTPServerDisconnected) as error:
+            raise SendError(f"SMTP connection lost while the server took the message ({error}): "
+                            "not sent again; check with the family", permanent=True) from None
+        if code != 250:
+            raise _reply_error("message", code, reply)
+        return str(email["Message-ID"])

@@ -1,0 +1,155 @@
+"""The worker's loop (``hamrah worker``): recover, deliver, take messages in, beat, sleep.
+
+Each cycle marks interrupted sends as failed (at most once), delivers the due outbox messages,
+runs the intake hook when it is installed (``worker.intake.poll_once``: Telegram updates,
+reminders), records a heartbeat for the dashboard and writes one line to stderr. SIGTERM or
+Ctrl-C ends the loop between two messages, never in the middle of one.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from data_access.clock import utc_now
+from data_access.database import Database, open_database
+from data_access.outbox import recover_interrupted
+from data_access.worker_status import beat
+from settings import Settings
+from worker.adapters.base import ChannelAdapter
+from worker.adapters.registry import adapters_from_settings
+from worker.outbox import RateLimiter, deliver_due, limiter_from_settings
+
+INTAKE_MODULE = "worker.intake"
+INTAKE_FUNCTION = "poll_once"
+# Test hook (docs/family-channel.md): after each send, write the message id to this file and
+# wait until it is removed, so a test can kill the worker between sending and recording.
+PAUSE_ENV = "HAMRAH_TEST_PAUSE_BEFORE_RECORD"
+
+IntakeHook = Callable[[sessionmaker[Session], Settings, Callable[[], datetime]], Any]
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _summary_of(result: object) -> str:
+    """The intake's own one-line summary when it has one, else its text."""
+    summary = getattr(result, "summary", None)
+    return str(summary() if callable(summary) else result)
+
+
+def intake_hook() -> IntakeHook | None:
+    """``worker.intake.poll_once`` when that module is installed, else None."""
+    try:
+        module = importlib.import_module(INTAKE_MODULE)
+    except ModuleNotFoundError as error:
+        if error.name == INTAKE_MODULE:
+            return None
+        raise
+    hook = getattr(module, INTAKE_FUNCTION, None)
+    return hook if callable(hook) else None
+
+
+@contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGTERM and SIGINT set ``stop`` (only the main thread may install handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {number: signal.signal(number, handler)
+                for number in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for number, old in previous.items():
+            signal.signal(number, old)
+
+
+class Worker:
+    """One worker process's state: its adapters, its rate limiter and its database."""
+
+    def __init__(self, settings: Settings, sessions: sessionmaker[Session], *,
+                 adapters: dict[str, ChannelAdapter] | None = None,
+                 now_fn: Callable[[], datetime] = utc_now,
+                 intake: IntakeHook | None = None,
+                 pause_before_record: Path | None = None) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.adapters = adapters_from_settings(settings) if adapters is None else adapters
+        self.now_fn = now_fn
+        self.intake = intake
+        self.pause_before_record = pause_before_record
+        self.limiter: RateLimiter = limiter_from_settings(settings)
+
+    def cycle(self, stop: threading.Event | None = None) -> str:
+        """Run one cycle and return its one-line summary (also stored as the heartbeat)."""
+        with self.sessions() as session, session.begin():
+            recovered = recover_interrupted(
+                session, now=self.now_fn(),
+                claim_timeout_seconds=self.settings.channels.claim_timeout_seconds)
+        result = deliver_due(self.sessions, self.adapters, self.settings, self.now_fn,
+                             limiter=self.limiter, stop=stop,
+                             pause_before_record=self.pause_before_record)
+        line = f"{result.summary()}, interrupted {len(recovered)}"
+        if self.intake is not None:
+            try:
+                summary = self.intake(self.sessions, self.settings, self.now_fn)
+            except Exception as error:  # intake must not stop delivery or the heartbeat
+                line += f"; intake failed: {type(error).__name__}: {error}"
+            else:
+                line += "" if summary is None else f"; intake: {_summary_of(summary)}"
+        with self.sessions() as session, session.begin():
+            beat(session, now=self.now_fn(), detail=line)
+        return line
+
+
+def run(settings: Settings, once: bool, stop_event: threading.Event | None = None, *,
+        database: Database | None = None, log: Callable[[str], None] = _stderr) -> int:
+    """Run cycles every ``poll_seconds`` until stopped (or one with ``once``); the exit code.
+
+    A cycle that fails (the database is down) is logged in one line and tried again at the
+    next one; with ``once`` it makes the exit code 1.
+    """
+    db = database or open_database(settings.database_url)
+    pause = os.environ.get(PAUSE_ENV, "").strip()
+    worker = Worker(settings, db.sessions, intake=intake_hook(),
+                    pause_before_record=Path(pause) if pause else None)
+    channels = ", ".join(sorted(worker.adapters)) or "none (messages wait in the outbox)"
+    log(f"hamrah worker: channels {channels}; every {settings.channels.poll_seconds:g} s"
+        + (" (one cycle)" if once else ""))
+    stop = stop_event or threading.Event()
+    with _stop_on_signals(stop) if stop_event is None else _no_signals():
+        while True:
+            started = utc_now()
+            try:
+                line = worker.cycle(stop)
+            except Exception as error:  # keep running: the next cycle may succeed
+                log(f"{started:%Y-%m-%d %H:%M:%S}Z cycle failed: {type(error).__name__}: "
+                    f"{' '.join(str(error).split())[:300]}")
+                if once:
+                    return 1
+            else:
+                log(f"{started:%Y-%m-%d %H:%M:%S}Z {line}")
+            if once or stop.wait(settings.channels.poll_seconds):
+                return 0
+
+
+@contextmanager
+def _no_signals() -> Iterator[None]:
+    yield
