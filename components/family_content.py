@@ -14,7 +14,7 @@ import streamlit as st
 from components.assignment_views import outcome_report, progress_table
 from components.caches import clear_patient_caches
 from components.figures import Figure, figure_row
-from components.resources import current_database
+from components.resources import app_settings, current_database
 from components.state import SignedInUser, set_notice
 from data_access.assignments import (
     AssignmentError,
@@ -23,7 +23,9 @@ from data_access.assignments import (
     patient_progress_summary,
     revoke_consent,
 )
+from data_access.clock import utc_now
 from data_access.consents import active_consents
+from data_access.invites import InviteError, create_invite, deep_link
 from data_access.recommendations import recommendations_for_patient
 from domain.access import may_assign_content
 from domain.tailoring import reason_summary
@@ -48,6 +50,7 @@ def family_content_section(user: SignedInUser, patient_id: int, as_of: date) -> 
     if not may_assign_content(user.role):
         return
     _recommend_and_assign(user, patient_id, as_of)
+    _telegram_invite(user, patient_id, as_of)
     _revocation(user, patient_id, as_of)
 
 
@@ -99,6 +102,32 @@ def _recommend_and_assign(user: SignedInUser, patient_id: int, as_of: date) -> N
         else:
             clear_patient_caches()
             outcome_report(outcome, key="record_assign_outcome")
+
+
+def _telegram_invite(user: SignedInUser, patient_id: int, as_of: date) -> None:
+    """A one-time code the clinic gives a member to link a Telegram chat (7 days, single use)."""
+    with current_database().sessions() as session:
+        consents = active_consents(session, patient_id=patient_id, on=as_of)
+    members = {c.member_id: c.member_code for c in consents}
+    if not members:
+        return
+    with st.expander(t("Link a family member's Telegram")):
+        member_id = st.selectbox(t("Family member"), list(members),
+                                 format_func=lambda mid: members[mid], key="invite_member")
+        if st.button(t("Create invite code"), key="invite_create") and member_id is not None:
+            settings = app_settings()
+            try:
+                with current_database().sessions() as session, session.begin():
+                    code = create_invite(session, member_id=member_id, actor=user.username,
+                                         now=utc_now(), days=settings.channels.invite_days)
+            except InviteError as error:
+                st.error(str(error))
+                return
+            st.success(t("Give this code to {member}. It works once, for {days} days; earlier "
+                         "codes stop working.", member=members[member_id],
+                         days=settings.channels.invite_days))
+            st.code(code, language=None)
+            st.code(deep_link(settings.channels.telegram.bot_username, code), language=None)
 
 
 def _revocation(user: SignedInUser, patient_id: int, as_of: date) -> None:

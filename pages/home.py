@@ -7,6 +7,7 @@ import streamlit as st
 from components.auth import require_page
 from components.figures import Figure, figure_row
 from components.resources import current_database
+from components.worker_panel import worker_panel
 from data_access.clock import today
 from data_access.home_figures import home_figures
 from data_access.staff import locked_accounts
@@ -57,3 +58,5 @@ else:
 if locked:
     st.warning(t("Locked staff accounts: {names}. Unlock them on the Staff users page if the "
                  "owner asks.", names=", ".join(locked)))
+if user.role is Role.ADMIN:
+    worker_panel()

@@ -11,17 +11,20 @@ import pytest
 from sqlalchemy import insert, select
 from streamlit.testing.v1 import AppTest
 
-from data_access.clock import today
+from data_access.clock import today, utc_now
 from data_access.database import Database
+from data_access.invites import redeem_invite
 from data_access.models import (
     Assignment,
     Consent,
     ContentModule,
     DoseEvent,
+    InviteCode,
     OutboxMessage,
     Patient,
     SupportMember,
 )
+from data_access.worker_status import beat
 from domain.vocabulary import Role
 from tests import builders
 from tests.pages.conftest import open_page, texts
@@ -186,3 +189,32 @@ def test_case_team_sees_progress_without_assignment_controls(
     at = open_page(at, "pages/patient_record.py")
     assert "Family education" in texts(at)
     assert not any(s.key == "record_recommend_member" for s in at.selectbox)
+
+
+def test_invite_code_links_a_member_through_the_bot(
+        signed_in: Callable[[Role], AppTest], families: dict[str, int],
+        database: Database) -> None:
+    at = signed_in(Role.PSYCHOLOGIST)
+    at.session_state["hamrah_selected_patient"] = families["patient"]
+    at = open_page(at, "pages/patient_record.py")
+    assert at.selectbox(key="invite_member").options == ["M-NEW"]  # only consented members
+    at.button(key="invite_create").click().run()
+    assert not at.exception, at.exception
+    code, link = (block.value for block in at.code)
+    assert link == f"https://t.me/HamrahClinicBot?start={code}"
+    with database.sessions() as session, session.begin():
+        stored = session.scalars(select(InviteCode)).one()
+        assert stored.code_hash != code  # only the hash is kept
+        assert redeem_invite(session, code=code, chat_id="555", now=utc_now()) == (
+            families["mother"])
+
+
+def test_admin_sees_the_worker_heartbeat_and_backlog(
+        signed_in: Callable[[Role], AppTest], database: Database) -> None:
+    at = signed_in(Role.ADMIN)
+    assert "The worker has never run" in texts(at)
+    with database.sessions() as session, session.begin():
+        beat(session, now=utc_now(), detail="sent 0")
+    at = open_page(at, "pages/home.py")
+    assert "The worker is running" in texts(at)
+    assert next(m for m in at.metric if m.label == "Waiting to be sent").value == "0"
