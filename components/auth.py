@@ -71,9 +71,18 @@ class VersionedCookie(CookieModel):  # type: ignore[misc]  # the library is unty
         )
 
     def write(self, user: state.SignedInUser) -> None:
+        """Draw the cookie component with the same token and expiry on each pending run: with
+        unchanged arguments it writes once and does not rerun the app again."""
         st.session_state["username"] = user.username
         self.session_version = user.session_version
-        self.set_cookie()
+        value = state.cookie_value()
+        if value is None:
+            self.exp_date = self._set_exp_date()
+            value = (self._token_encode(),
+                     datetime.now() + timedelta(days=self.cookie_expiry_days))
+            state.set_cookie_value(*value)
+        token, expires_at = value
+        self.cookie_manager.set(self.cookie_name, token, expires_at=expires_at)
 
     def read(self) -> dict[str, Any] | None:
         """The cookie's verified claims; None when absent, forged, expired or not ours."""

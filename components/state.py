@@ -75,8 +75,22 @@ def cookie_pending() -> bool:
     return isinstance(value, int) and value > 0
 
 
+COOKIE_VALUE = "hamrah_cookie_value"
+
+
 def set_cookie_pending(pending: bool) -> None:
     st.session_state[COOKIE_PENDING] = COOKIE_WRITE_RUNS if pending else 0
+    st.session_state[COOKIE_VALUE] = None
+
+
+def cookie_value() -> tuple[str, datetime] | None:
+    """The token and expiry being written: the same on each run, so the component writes once."""
+    value = st.session_state.get(COOKIE_VALUE)
+    return value if isinstance(value, tuple) else None
+
+
+def set_cookie_value(token: str, expires_at: datetime) -> None:
+    st.session_state[COOKIE_VALUE] = (token, expires_at)
 
 
 def count_cookie_write() -> None:

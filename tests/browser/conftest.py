@@ -275,3 +275,28 @@ def wait_for_cookie(context: BrowserContext, page: Page, name: str = COOKIE_NAME
             pytest.fail(f"cookie {name!r} was not written within {TIMEOUT_MS / 1000:g} s")
         page.wait_for_timeout(100)
 
+
+
+def click_until_visible(page: Page, target: Locator, shown: Locator) -> None:
+    """Click ``target`` until ``shown`` is visible.
+
+    Streamlit can drop a click made while a rerun is just starting (the cookie component's
+    rerun after sign-in, for one): a click that led nowhere is made again, as a person would.
+    """
+    for _ in range(3):
+        wait_until_settled(page)
+        if not target.is_visible():
+            break  # the click did land: the run that answers it is under way
+        target.click()
+        try:
+            expect(shown).to_be_visible(timeout=TIMEOUT_MS // 3)
+            return
+        except AssertionError:
+            continue
+    expect(shown).to_be_visible(timeout=TIMEOUT_MS)
+
+
+def open_from_sidebar(page: Page, title: str, heading: str) -> None:
+    """Open a page from the sidebar and wait for its heading."""
+    click_until_visible(page, page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True),
+                        page.get_by_role("heading", name=heading).first)

@@ -24,14 +24,15 @@ from tests.browser.conftest import (
     TIMEOUT_MS,
     HamrahServer,
     _seed_database,
+    open_from_sidebar,
     running_server,
     sign_in,
+    wait_for_cookie,
     wait_until_settled,
 )
 
 pytestmark = pytest.mark.browser
 
-COOKIE_COMPONENT = 'iframe[title="extra_streamlit_components.CookieManager.cookie_manager"]'
 MODULE_CODE = "taper-support-en"
 MODULE_TITLE = "Supporting a taper (synthetic)"
 MODULE_OPTION = f"{MODULE_CODE} · {MODULE_TITLE} (en)"
@@ -88,21 +89,14 @@ def hamrah_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HamrahSe
 
 
 def _sign_in(page: Page, url: str, role: Role) -> None:
-    """Sign in and wait for the rerun that the cookie component starts when it mounts.
-
-    The component is drawn in the first signed-in run (before the page, so it is there once
-    the welcome heading is) and not in that rerun: a sidebar click made before the rerun ends
-    is lost, and the home page stays.
-    """
+    """Sign in and let the cookie component's runs pass (see ``open_from_sidebar``)."""
     sign_in(page, url, role)
-    expect(page.locator(COOKIE_COMPONENT)).to_have_count(0, timeout=TIMEOUT_MS)
+    wait_for_cookie(page.context, page)
     wait_until_settled(page)
 
 
 def _open(page: Page, title: str, heading: str) -> None:
-    wait_until_settled(page)  # a click while a run is finishing can be lost under load
-    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
-    expect(page.get_by_role("heading", name=heading).first).to_be_visible(timeout=TIMEOUT_MS)
+    open_from_sidebar(page, title, heading)
 
 
 def _choose(page: Page, widget: Locator, option: str) -> None:

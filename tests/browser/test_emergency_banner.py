@@ -21,6 +21,7 @@ from tests.browser.conftest import (
     TIMEOUT_MS,
     HamrahServer,
     _seed_database,
+    open_from_sidebar,
     running_server,
     sign_in,
     wait_until_settled,
@@ -85,9 +86,7 @@ def _expect_banner(page: Page, reported_at: datetime) -> None:
 
 
 def _open(page: Page, title: str, heading: str) -> None:
-    wait_until_settled(page)  # a click while a run is finishing can be lost under load
-    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
-    expect(page.get_by_role("heading", name=heading).first).to_be_visible(timeout=TIMEOUT_MS)
+    open_from_sidebar(page, title, heading)
 
 
 def test_emergency_banner_stays_on_every_page_until_acknowledged(

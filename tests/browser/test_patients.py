@@ -12,7 +12,13 @@ from data_access.clock import today
 from data_access.demo import DEMO_PASSWORD, build_demo
 from data_access.engine import make_engine, session_factory
 from data_access.schema import upgrade_to_head
-from tests.browser.conftest import TIMEOUT_MS, HamrahServer, running_server, wait_until_settled
+from tests.browser.conftest import (
+    TIMEOUT_MS,
+    HamrahServer,
+    open_from_sidebar,
+    running_server,
+    wait_until_settled,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -42,8 +48,7 @@ def test_supervisor_opens_a_record_from_the_roster(page: Page, demo_server: Hamr
     expect(page.get_by_role("heading", name="Welcome, Demo Supervisor").first).to_be_visible(
         timeout=TIMEOUT_MS)
 
-    page.get_by_test_id("stSidebarNav").get_by_text("Patients", exact=True).click()
-    expect(page.get_by_role("heading", name="Patients")).to_be_visible(timeout=TIMEOUT_MS)
+    open_from_sidebar(page, "Patients", "Patients")
     expect(page.get_by_test_id("stDataFrame")).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.get_by_text("active patients · as of")).to_be_visible(timeout=TIMEOUT_MS)
 

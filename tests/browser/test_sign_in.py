@@ -17,6 +17,7 @@ from domain.vocabulary import Role
 from tests.browser.conftest import (
     TIMEOUT_MS,
     WELCOME,
+    click_until_visible,
     sign_in,
     submit_sign_in,
     username_for,
@@ -102,9 +103,8 @@ def test_sign_out_removes_the_cookie_and_a_replayed_one_is_refused(
     sign_in(page, app_url, Role.CASE_TEAM)
     wait_for_cookie(context, page)
     token = next(c for c in context.cookies() if c.get("name") == "hamrah_auth")
-    wait_until_settled(page)  # the cookie write reruns the page; click after that run
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_text("You have signed out.")).to_be_visible(timeout=TIMEOUT_MS)
+    click_until_visible(page, page.get_by_role("button", name="Sign out"),
+                        page.get_by_text("You have signed out."))
     for _ in range(100):  # the component deletes it just after the run
         if "hamrah_auth" not in {c.get("name") for c in context.cookies()}:
             break
