@@ -4,9 +4,9 @@ Each episode is one observation ``(duration_days, event)``: ``event`` True when 
 (discharge, drop-out) after ``duration_days``, False when it was still going on at the cut-off
 (censored: we only know it lasted at least that long). The estimator is the product-limit
 estimator of Kaplan and Meier (1958); its variance is Greenwood's formula (1926) and the 95 %
-interval is the log-log ("exponential Greenwood", Kalbfleisch and Prentice) interval, the default
-of R's ``survival`` package for ``conf.type="log-log"`` and of lifelines, which always stays within
-[0, 1] where the plain interval does not.
+interval is the log-log ("exponential Greenwood", Kalbfleisch and Prentice) interval, as R's
+``survfit(conf.type = "log-log")`` and lifelines by default give it: unlike the plain interval
+``S ± z·se``, it always stays within [0, 1].
 
 Conventions:
 
