@@ -25,6 +25,7 @@ from data_access.models import (
     Consent,
     EngagementEvent,
     FamilyQuestion,
+    OutboxMessage,
     OutreachAttempt,
     Patient,
     PhaseChange,
@@ -166,6 +167,30 @@ def _overdue_assignments(session: Session, conditions: list[ColumnElement[bool]]
     return {row[0]: int(row[1]) for row in rows}
 
 
+def _phone_messages(session: Session, conditions: list[ColumnElement[bool]],
+                    as_of: date) -> dict[int, int]:
+    """Messages for phone-call members (never sent by the worker) created after the patient's
+    latest outreach attempt: the attempt is the call that gave them."""
+    last_attempt = (
+        select(func.max(OutreachAttempt.attempted_at))
+        .where(OutreachAttempt.patient_id == Patient.id)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(SupportMember.patient_id, func.count())
+        .select_from(OutboxMessage)
+        .join(SupportMember, SupportMember.id == OutboxMessage.member_id)
+        .join(Patient, Patient.id == SupportMember.patient_id)
+        .where(*conditions, SupportMember.channel == Channel.PHONE_CALL.value,
+               OutboxMessage.status.in_([DeliveryStatus.QUEUED.value,
+                                         DeliveryStatus.FAILED.value]),
+               OutboxMessage.created_at < _start_of(as_of + timedelta(days=1)),
+               or_(last_attempt.is_(None), OutboxMessage.created_at > last_attempt))
+        .group_by(SupportMember.patient_id)
+    )
+    return {row[0]: int(row[1]) for row in rows}
+
+
 def _latest_attempts(session: Session, conditions: list[ColumnElement[bool]],
                      as_of: date) -> dict[int, tuple[datetime, date | None, str | None]]:
     """The latest attempt on or before as_of per patient: when, its follow-up date, its tier."""
@@ -222,6 +247,7 @@ def outreach_facts(
     questions = _overdue_questions(session, conditions, as_of)
     assignments = _overdue_assignments(session, conditions, as_of)
     attempts = _latest_attempts(session, conditions, as_of)
+    phone = _phone_messages(session, conditions, as_of)
     facts = []
     for fact in clinical_facts:
         signal = patient_signals(fact, as_of, clinical)
@@ -258,6 +284,7 @@ def outreach_facts(
             snoozed_tier=None if attempt_tier is None else Tier(attempt_tier),
             member_codes=tuple(code for _, code in members.get(pid, [])),
             psychologist_id=psychologists.get(pid),
+            phone_messages_waiting=phone.get(pid, 0),
         ))
     return facts
 

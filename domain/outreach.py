@@ -56,6 +56,7 @@ class ReasonCode(StrEnum):
     ASSIGNMENTS_OVERDUE = "assignments_overdue"
     RECRUIT_SUPPORT = "recruit_support"
     CONSENT_EXPIRING = "consent_expiring"
+    PHONE_MESSAGES_WAITING = "phone_messages_waiting"
 
 
 REASON_TIERS: dict[ReasonCode, Tier] = {
@@ -70,6 +71,7 @@ REASON_TIERS: dict[ReasonCode, Tier] = {
     ReasonCode.ASSIGNMENTS_OVERDUE: Tier.ROUTINE,
     ReasonCode.RECRUIT_SUPPORT: Tier.ROUTINE,
     ReasonCode.CONSENT_EXPIRING: Tier.ROUTINE,
+    ReasonCode.PHONE_MESSAGES_WAITING: Tier.ROUTINE,
 }
 """The tier of each reason; fixed by design, not a setting."""
 
@@ -148,6 +150,8 @@ class OutreachFacts:
     - ``member_codes``: the members who may be contacted about the patient (active, with an
       active consent); empty means the patient is the one to ask (42 CFR 2.31).
     - ``psychologist_id``: the patient's psychologist, for the worklist's filter.
+    - ``phone_messages_waiting``: outbox messages for members who take phone calls (the worker
+      never sends those) created after the latest outreach attempt: a call to make.
     """
 
     patient_id: int
@@ -174,6 +178,7 @@ class OutreachFacts:
     snoozed_tier: Tier | None
     member_codes: tuple[str, ...] = ()
     psychologist_id: int | None = None
+    phone_messages_waiting: int = 0
 
 
 @dataclass(frozen=True)
@@ -390,6 +395,14 @@ def outreach_reasons(
             None,
         ))
 
+    if facts.phone_messages_waiting > 0:
+        reasons.append(_reason(
+            ReasonCode.PHONE_MESSAGES_WAITING,
+            t("{count} message(s) for a family that takes phone calls: give them on a call",
+              count=facts.phone_messages_waiting),
+            None,
+        ))
+
     reasons.sort(key=lambda r: (-tier_rank(r.tier), _CODE_ORDER[r.code]))
     return reasons
 
@@ -466,6 +479,7 @@ _ACTIONS: dict[ReasonCode, str] = {
     ReasonCode.ASSIGNMENTS_OVERDUE: "Remind the family of their overdue assignments",
     ReasonCode.RECRUIT_SUPPORT: "Ask the patient to invite a family member and sign a consent",
     ReasonCode.CONSENT_EXPIRING: "Ask the patient to renew the family consent",
+    ReasonCode.PHONE_MESSAGES_WAITING: "Call the family and give them the messages waiting",
 }
 
 

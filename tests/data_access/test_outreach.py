@@ -14,6 +14,7 @@ from data_access.models import (
     AuditLog,
     ContentModule,
     EngagementEvent,
+    OutboxMessage,
     OutreachAttempt,
     Patient,
     PhaseChange,
@@ -268,3 +269,29 @@ def test_context_lists_only_consented_members(session: Session) -> None:
     assert [m.code for m in context[pid].members] == ["M-YES"]
     assert context[pid].patient_name == "Test Demo-P1"
     assert ReasonCode.RECRUIT_SUPPORT not in {r.code for r in items[0].reasons}
+
+
+def test_messages_for_a_phone_family_wait_until_a_call_is_logged(session: Session) -> None:
+    with session.begin():
+        clinic_id = builders.clinic(session)
+        pid = builders.patient(session, clinic_id, "P1", admission=ADMITTED)
+        add_doses(session, pid, days(ADMITTED, AS_OF))
+        caller = engaged_family(session, clinic_id, pid, "M-PHONE")
+        session.get_one(SupportMember, caller).channel = "phone_call"
+        for n, status in enumerate(("failed", "queued", "sent")):
+            session.add(OutboxMessage(member_id=caller, kind="assignment", body="Module",
+                                      idempotency_key=f"k{n}", status=status, attempts=0,
+                                      created_at=at(AS_OF - timedelta(days=1))))
+    assert reasons_by_patient(session, clinic_id) == {"P1": ["phone_messages_waiting"]}
+    session.commit()
+    with session.begin():
+        log_attempt(session, patient_id=pid, member_id=caller, channel="phone_call",
+                    outcome="reached", note="Read out both messages", follow_up_on=None,
+                    tier=Tier.ROUTINE, actor="supervisor", today=AS_OF)
+    # The attempt is stamped with the real clock: judge the day after it.
+    later = datetime.now().date() + timedelta(days=1)
+    with session.begin():
+        add_doses(session, pid, days(AS_OF + timedelta(days=1), later))
+    items = outreach_worklist(session, clinic_ids=[clinic_id], as_of=later)
+    assert all(ReasonCode.PHONE_MESSAGES_WAITING not in {r.code for r in item.reasons}
+               for item in items)

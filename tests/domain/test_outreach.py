@@ -364,3 +364,12 @@ def test_thresholds_are_configurable() -> None:
     found = [r.code for r in outreach_reasons(facts(missed_streak=2, adherence_28d=0.85), AS_OF,
                                               strict)]
     assert found == [ReasonCode.OVERDOSE_RISK_TOLERANCE, ReasonCode.LOW_ADHERENCE]
+
+
+def test_messages_for_a_phone_family_are_a_routine_call_to_make() -> None:
+    item = worklist_item(facts(phone_messages_waiting=2), AS_OF)
+    assert item is not None and item.tier == Tier.ROUTINE
+    assert [(str(r.code), r.text) for r in item.reasons] == [
+        ("phone_messages_waiting",
+         "2 message(s) for a family that takes phone calls: give them on a call")]
+    assert suggested_action(item) == "Call the family and give them the messages waiting"
