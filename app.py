@@ -9,6 +9,7 @@ import streamlit as st
 from components import auth, state
 from components.emergency_banner import emergency_banner
 from components.navigation import navigation_badges, navigation_for
+from components.open_link import is_open_link, open_link_screen
 from components.resources import app_settings, database
 from data_access.clock import utc_now
 from data_access.engine import DatabaseConfigError
@@ -24,6 +25,11 @@ try:
     db = database(settings.database_url)
 except (SettingsError, DatabaseConfigError) as error:
     st.error(f"Hamrah cannot start: {error}")
+    st.stop()
+
+if is_open_link():
+    # A family member's module link: recorded and forwarded without any staff sign-in.
+    open_link_screen(db, settings)
     st.stop()
 
 cookie = auth.VersionedCookie(settings)

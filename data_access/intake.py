@@ -27,10 +27,12 @@ from data_access.models import (
     ChatSession,
     Clinic,
     ConditionReport,
+    ContentModule,
     EngagementEvent,
     SupportMember,
     WorkerState,
 )
+from domain.content_rules import is_url
 from domain.vocabulary import AuditAction, DeliveryStatus, EngagementKind, ReportSeverity
 
 OFFSET_KEY = "telegram_offset"
@@ -281,3 +283,16 @@ def save_check_in(session: Session, *, member_id: int, check_in: CheckIn, now: d
     record_audit(session, actor=actor, action=AuditAction.CREATE, entity="condition_report",
                  entity_id=report.id, summary=f"{kind} from member {member.code} by Telegram")
     return report.id
+
+
+def open_from_link(session: Session, *, assignment_id: int, now: datetime) -> str | None:
+    """A family member followed a signed open link: record ``opened`` (once) and return the
+    module's web address to send them on to; None for an unknown assignment or no web address."""
+    assignment = session.get(Assignment, assignment_id)
+    if assignment is None:
+        return None
+    location = session.scalar(
+        select(ContentModule.location).where(ContentModule.id == assignment.module_id))
+    _open(session, assignment, now)
+    session.flush()
+    return location if is_url(location) else None

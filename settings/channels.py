@@ -52,6 +52,9 @@ class ChannelSettings:
     invite_days: int = 7
     weekly_checkin: str = "fri 18:00"  # day and time (UTC) of the weekly check-in prompt
     clinic_phone: str = ""
+    # The dashboard's public address: module links go through it so an opening is recorded
+    # (``domain.open_links``); empty sends the module's own link, and "opened" comes from Telegram.
+    public_url: str = ""
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
 
@@ -103,6 +106,7 @@ def load_channel_settings(env: Mapping[str, str]) -> ChannelSettings:
         invite_days=_int(env, "HAMRAH_INVITE_DAYS", 7),
         weekly_checkin=env.get("HAMRAH_WEEKLY_CHECKIN", "").strip() or "fri 18:00",
         clinic_phone=env.get("HAMRAH_CLINIC_PHONE", "").strip(),
+        public_url=env.get("HAMRAH_PUBLIC_URL", "").strip().rstrip("/"),
         telegram=TelegramSettings(
             api_base=(env.get("HAMRAH_TELEGRAM_API_BASE", "").strip()
                       or "https://api.telegram.org").rstrip("/"),

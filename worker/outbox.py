@@ -45,6 +45,7 @@ from data_access.questions import GENERAL_ANSWER_KIND
 from domain.consent import SCOPE_COVERS, scope_covers
 from domain.content_rules import is_url
 from domain.message_guard import disclosure_problem
+from domain.open_links import open_link
 from domain.vocabulary import Channel, ConsentScope, DeliveryStatus
 from settings import Settings
 from worker.adapters.base import ChannelAdapter, OutgoingMessage, SendError
@@ -126,7 +127,8 @@ def _address(pending: PendingMessage, channel: str) -> str | None:
 
 
 def _outgoing(pending: PendingMessage, channel: str, scope: ConsentScope,
-              media_dir: Path) -> OutgoingMessage | str:
+              media_dir: Path, public_url: str = "",
+              link_key: str = "") -> OutgoingMessage | str:
     """The message to hand to the adapter, or why it cannot be sent (permanent)."""
     if not pending.member_active:
         return INACTIVE
@@ -141,6 +143,9 @@ def _outgoing(pending: PendingMessage, channel: str, scope: ConsentScope,
     location = pending.module_location
     if is_url(location):
         link = location
+        if public_url and link_key and pending.assignment_id is not None:
+            # Through the dashboard, which records the opening and sends the family on.
+            link = open_link(public_url, pending.assignment_id, link_key)
     elif location:
         try:
             file = media_path(media_dir, location)
@@ -230,7 +235,8 @@ def _deliver_one(
                   until=now + timedelta(seconds=channels.backoff_seconds))
             result.waiting += 1
             return
-        outgoing = _outgoing(pending, channel, scope, Path(settings.media_dir))
+        outgoing = _outgoing(pending, channel, scope, Path(settings.media_dir),
+                             settings.channels.public_url, settings.cookie_key)
         if isinstance(outgoing, str):
             if refuse(session, message_id=pending.id, reason=outgoing):
                 result.failed += 1

@@ -19,15 +19,18 @@ from data_access.models import (
     Consent,
     ContentModule,
     DoseEvent,
+    EngagementEvent,
     InviteCode,
     OutboxMessage,
     Patient,
     SupportMember,
 )
 from data_access.worker_status import beat
+from domain.open_links import open_token
 from domain.vocabulary import Role
+from settings import DEMO_COOKIE_KEY
 from tests import builders
-from tests.pages.conftest import open_page, texts
+from tests.pages.conftest import new_app, open_page, texts
 from tests.pages.test_patients import frame_with
 
 AS_OF = today()
@@ -218,3 +221,33 @@ def test_admin_sees_the_worker_heartbeat_and_backlog(
     at = open_page(at, "pages/home.py")
     assert "The worker is running" in texts(at)
     assert next(m for m in at.metric if m.label == "Waiting to be sent").value == "0"
+
+
+def test_a_family_module_link_records_the_opening_without_sign_in(
+        families: dict[str, int], database: Database) -> None:
+    with database.sessions() as session, session.begin():
+        module = ContentModule(code="naloxone-link", title="Naloxone (synthetic)", kind="link",
+                               language="en", location="https://example.org/naloxone",
+                               tags={}, created_at=NOW, updated_at=NOW)
+        session.add(module)
+        session.flush()
+        assignment = Assignment(module_id=module.id, member_id=families["mother"],
+                                assigned_at=NOW, status="delivered")
+        session.add(assignment)
+        session.flush()
+        assignment_id = assignment.id
+    forged = new_app()
+    forged.query_params["open"] = f"{assignment_id}.0000"
+    forged.run()
+    assert "This link is not valid" in texts(forged)
+    at = new_app()
+    at.query_params["open"] = open_token(assignment_id, DEMO_COOKIE_KEY)
+    at.run()
+    assert not at.exception, at.exception
+    assert "Opening the material from your clinic" in texts(at)
+    assert "Sign in" not in texts(at)  # no staff screen for a family member
+    with database.sessions() as session:
+        stored = session.get_one(Assignment, assignment_id)
+        assert (stored.status, stored.opened_at is not None) == ("opened", True)
+        assert session.scalars(select(EngagementEvent.kind).where(
+            EngagementEvent.assignment_id == assignment_id)).all() == ["opened"]

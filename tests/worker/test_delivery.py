@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from data_access.engine import session_factory
 from data_access.models import Assignment, Consent, OutboxMessage, SupportMember
 from data_access.questions import answer_question
+from domain.open_links import open_link
 from settings import Settings
 from tests import builders
 from tests.worker.conftest import (
@@ -88,6 +89,25 @@ def test_an_assignment_is_mailed_once_and_marked_sent(engine: Engine,
     row = outbox_row(sessions, outbox_id)
     assert (row.status, row.sent_at, row.attempts, row.channel) == ("sent", NOW, 1, "email")
     assert assignment_status(sessions, outbox_id) == "sent"
+
+
+def test_with_a_public_address_the_link_goes_through_the_dashboard(
+        engine: Engine, smtp_server: SmtpServer) -> None:
+    sessions = session_factory(engine)
+    with sessions() as session, session.begin():
+        home = family(session)
+        mother = member(session, home, "M-1", email="maryam@example.org")
+        [outbox_id] = assign(session, module(session, location="https://example.org/m/1"),
+                             [mother])
+    settings = worker_settings(smtp_server, public_url="https://clinic.example.org")
+    assert cycle(engine, settings, Clock()).sent == 1
+    assignment_id = outbox_row(sessions, outbox_id).assignment_id
+    assert assignment_id is not None
+    body = smtp_server.mailbox.received[0].email.get_body()
+    assert body is not None
+    link = body.get_content().strip().splitlines()[-1]
+    assert link == open_link("https://clinic.example.org", assignment_id, settings.cookie_key)
+    assert "example.org/m/1" not in body.get_content()
 
 
 def test_an_uploaded_module_file_goes_with_the_mail(engine: Engine, smtp_server: SmtpServer,
