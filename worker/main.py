@@ -1,8 +1,9 @@
 """The worker's loop (``hamrah worker``): recover, deliver, take messages in, beat, sleep.
 
-Each cycle marks interrupted sends as failed (at most once), delivers the due outbox messages,
-runs the intake hook when it is installed (``worker.intake.poll_once``: Telegram updates,
-reminders), records a heartbeat for the dashboard and writes one line to stderr. SIGTERM or
+Each cycle marks interrupted sends as failed (at most once), queues the reminders that are due
+(``data_access.reminders``: the weekly check-in, overdose information), delivers the due outbox
+messages, runs the intake hook when it is installed (``worker.intake.poll_once``: Telegram
+updates), records a heartbeat for the dashboard and writes one line to stderr. SIGTERM or
 Ctrl-C ends the loop between two messages, never in the middle of one.
 """
 
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from data_access.clock import utc_now
 from data_access.database import Database, open_database
 from data_access.outbox import recover_interrupted
+from data_access.reminders import queue_reminders
 from data_access.worker_status import beat
 from settings import Settings
 from worker.adapters.base import ChannelAdapter
@@ -103,10 +105,11 @@ class Worker:
             recovered = recover_interrupted(
                 session, now=self.now_fn(),
                 claim_timeout_seconds=self.settings.channels.claim_timeout_seconds)
+        reminders = self._queue_reminders()  # before delivery: they go out in this cycle
         result = deliver_due(self.sessions, self.adapters, self.settings, self.now_fn,
                              limiter=self.limiter, stop=stop,
                              pause_before_record=self.pause_before_record)
-        line = f"{result.summary()}, interrupted {len(recovered)}"
+        line = f"{result.summary()}, interrupted {len(recovered)}; {reminders}"
         if self.intake is not None:
             try:
                 summary = self.intake(self.sessions, self.settings, self.now_fn)
@@ -117,6 +120,15 @@ class Worker:
         with self.sessions() as session, session.begin():
             beat(session, now=self.now_fn(), detail=line)
         return line
+
+    def _queue_reminders(self) -> str:
+        """Queue the due reminders in their own transaction; the cycle line's part about them."""
+        try:
+            with self.sessions() as session, session.begin():
+                counts = queue_reminders(session, now=self.now_fn(), settings=self.settings)
+        except Exception as error:  # a reminder problem must not stop delivery or the heartbeat
+            return f"reminders failed: {type(error).__name__}: {' '.join(str(error).split())[:300]}"
+        return f"reminders: {counts.summary()}"
 
 
 def run(settings: Settings, once: bool, stop_event: threading.Event | None = None, *,

@@ -47,6 +47,8 @@ def worker_env(engine: Engine, server: SmtpServer, **extra: str) -> dict[str, st
         "HAMRAH_SMTP_HOST": server.host, "HAMRAH_SMTP_PORT": str(server.port),
         "HAMRAH_SMTP_STARTTLS": "false", "HAMRAH_SMTP_FROM": "clinic@hamrah.test",
         "HAMRAH_WORKER_CLAIM_TIMEOUT_SECONDS": str(CLAIM_TIMEOUT_SECONDS),
+        # The real clock: no weekly check-in may join the batch on a weekend evening.
+        "HAMRAH_WEEKLY_CHECKIN": "off",
     })
     env.update(extra)
     return env

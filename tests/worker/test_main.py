@@ -23,8 +23,8 @@ def test_once_runs_one_cycle_beats_and_logs_one_line(engine: Engine,
         home = family(session)
         assign(session, module(session), [member(session, home, "M-1")])
     lines: list[str] = []
-    assert run(worker_settings(smtp_server), once=True, database=database(engine),
-               log=lines.append) == 0
+    settings = worker_settings(smtp_server, weekly_checkin="off")  # the real clock: no check-in
+    assert run(settings, once=True, database=database(engine), log=lines.append) == 0
     assert len(smtp_server.mailbox.received) == 1
     assert lines[0] == "hamrah worker: channels email; every 10 s (one cycle)"
     [cycle] = lines[1:]
@@ -35,7 +35,7 @@ def test_once_runs_one_cycle_beats_and_logs_one_line(engine: Engine,
 
 
 def test_the_loop_stops_when_asked(engine: Engine) -> None:
-    settings = worker_settings(poll_seconds=0.05)
+    settings = worker_settings(poll_seconds=0.05, weekly_checkin="off")
     stop = threading.Event()
     lines: list[str] = []
 
@@ -58,6 +58,7 @@ def test_a_failing_cycle_is_one_line_and_exit_code_1_with_once(engine: Engine) -
     with engine.begin() as connection:
         connection.execute(text("DROP TABLE worker_heartbeat"))
     lines: list[str] = []
-    assert run(worker_settings(), once=True, database=database(engine), log=lines.append) == 1
+    assert run(worker_settings(weekly_checkin="off"), once=True, database=database(engine),
+               log=lines.append) == 1
     assert len(lines) == 2 and "cycle failed: " in lines[1]
     assert "\n" not in lines[1]
