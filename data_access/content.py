@@ -65,6 +65,7 @@ from domain.import_rules import (
     duplicate_reason,
     ignored_column_warning,
 )
+from domain.overview import NOT_REACHED_STATUSES
 from domain.text import t
 from domain.vocabulary import AuditAction, ContentKind, DeliveryStatus
 
@@ -72,9 +73,9 @@ ENTITY = "content_module"
 Media = tuple[str, bytes]  # (the uploaded file's name, its bytes)
 Source = str | os.PathLike[str] | IO[str] | IO[bytes]
 
-# Assignments that never reached a family: they count for nothing in a module's reach.
-NOT_REACHED = (DeliveryStatus.BLOCKED_NO_CONSENT.value,
-               DeliveryStatus.CANCELLED_CONSENT_REVOKED.value)
+# Assignments that never reached a family count for nothing in a module's reach; the one
+# definition is the overview's, so the library and the overview agree.
+NOT_REACHED = sorted(status.value for status in NOT_REACHED_STATUSES)
 
 
 class ContentError(ValueError):

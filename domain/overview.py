@@ -557,8 +557,8 @@ def family_engagement_rate(
 NOT_REACHED_STATUSES = frozenset(
     {DeliveryStatus.BLOCKED_NO_CONSENT, DeliveryStatus.CANCELLED_CONSENT_REVOKED}
 )
-"""Assignments that never reached a family, as in the content library's reach
-(``data_access.content.NOT_REACHED``): left out of the completion rate."""
+"""Assignments that never reached a family: left out of the completion rate here and of a
+module's reach in the content library (``data_access.content``)."""
 
 
 def module_completion_rate(assignments: Iterable[AssignmentRecord], period: Period) -> Rate:
