@@ -465,6 +465,24 @@ def worklist(
     return listed
 
 
+def filter_worklist(
+    items: Iterable[WorklistItem],
+    *,
+    tiers: Iterable[Tier] = (),
+    reasons: Iterable[ReasonCode] = (),
+    psychologist_id: int | None = None,
+) -> list[WorklistItem]:
+    """The items a supervisor asked to see: any of ``tiers``, with any of ``reasons``, of one
+    psychologist's patients; an empty filter keeps everything. The order is kept."""
+    wanted_tiers, wanted_reasons = set(tiers), set(reasons)
+    return [
+        item for item in items
+        if (not wanted_tiers or item.tier in wanted_tiers)
+        and (not wanted_reasons or wanted_reasons & {r.code for r in item.reasons})
+        and (psychologist_id is None or item.psychologist_id == psychologist_id)
+    ]
+
+
 _ACTIONS: dict[ReasonCode, str] = {
     ReasonCode.EMERGENCY_REPORT: "Call the family now and answer the emergency report",
     ReasonCode.OVERDOSE_RISK_TOLERANCE: "Call the family today: naloxone and emergency plan",

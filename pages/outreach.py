@@ -26,7 +26,7 @@ from data_access.outreach import (
     log_attempt,
     record_worklist_export,
 )
-from domain.outreach import REASON_TIERS, ReasonCode, Tier, WorklistItem
+from domain.outreach import REASON_TIERS, ReasonCode, Tier, filter_worklist
 from domain.text import t
 from domain.vocabulary import Channel, OutreachOutcome, values
 
@@ -47,22 +47,15 @@ tier_column, reason_column, psychologist_column = st.columns(3)
 tiers = tier_column.multiselect(t("Tier"), list(Tier), format_func=str, key="outreach_tier")
 reasons = reason_column.multiselect(t("Reason"), list(ReasonCode), format_func=str,
                                     key="outreach_reason")
-names = sorted({c.psychologist for c in view.context.values() if c.psychologist})
-psychologist = psychologist_column.selectbox(t("Psychologist"), [None, *names],
-                                             format_func=lambda n: t("All") if n is None else n,
-                                             key="outreach_psychologist")
-
-
-def shown(item: WorklistItem) -> bool:
-    if tiers and item.tier not in tiers:
-        return False
-    if reasons and not {r.code for r in item.reasons} & set(reasons):
-        return False
-    context = view.context.get(item.patient_id)
-    return psychologist is None or (context is not None and context.psychologist == psychologist)
-
-
-items = [item for item in view.items if shown(item)]
+names = {item.psychologist_id: context.psychologist for item in view.items
+         if item.psychologist_id is not None
+         and (context := view.context.get(item.patient_id)) is not None and context.psychologist}
+psychologist_id = psychologist_column.selectbox(
+    t("Psychologist"), [None, *sorted(names, key=lambda pid: names[pid])],
+    format_func=lambda pid: t("All") if pid is None else names[pid],
+    key="outreach_psychologist")
+items = filter_worklist(view.items, tiers=tiers, reasons=reasons,
+                        psychologist_id=psychologist_id)
 audit_view(user, entity="outreach_worklist", entity_id=as_of.isoformat(),
            summary=f"{len(view.items)} items, clinics {', '.join(user.clinic_codes)}")
 st.caption(t("{shown} of {total} families to reach · {urgent} urgent · as of {date}",

@@ -16,6 +16,7 @@ from domain.outreach import (
     ReasonCode,
     Tier,
     WorklistItem,
+    filter_worklist,
     outreach_reasons,
     suggested_action,
     worklist,
@@ -373,3 +374,17 @@ def test_messages_for_a_phone_family_are_a_routine_call_to_make() -> None:
         ("phone_messages_waiting",
          "2 message(s) for a family that takes phone calls: give them on a call")]
     assert suggested_action(item) == "Call the family and give them the messages waiting"
+
+
+def test_filter_keeps_order_and_combines_tier_reason_and_psychologist() -> None:
+    urgent = worklist_item(facts(patient_code="U", missed_streak=3, psychologist_id=7), AS_OF)
+    high = worklist_item(facts(patient_code="H", adherence_28d=0.5, psychologist_id=8), AS_OF)
+    routine = worklist_item(facts(patient_code="R", overdue_assignments=2, psychologist_id=7),
+                            AS_OF)
+    assert urgent and high and routine
+    items = [urgent, high, routine]
+    assert filter_worklist(items) == items
+    assert filter_worklist(items, tiers=[Tier.URGENT, Tier.ROUTINE]) == [urgent, routine]
+    assert filter_worklist(items, reasons=[ReasonCode.LOW_ADHERENCE]) == [high]
+    assert filter_worklist(items, psychologist_id=7) == [urgent, routine]
+    assert filter_worklist(items, tiers=[Tier.HIGH], psychologist_id=7) == []
