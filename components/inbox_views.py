@@ -5,13 +5,11 @@ Builders take plain data and never call Streamlit, so tests check what staff rea
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 import altair as alt
 import pandas as pd
-import streamlit as st
 
 from data_access.condition_reports import ReportView, is_open_emergency
 from data_access.questions import InboxQuestion
@@ -110,14 +108,3 @@ def timeliness_chart(weeks: Sequence[WeekTimeliness]) -> alt.Chart:
         .properties(height=260)
     )
     return chart
-
-
-def selectable_table(frame: pd.DataFrame, *, key: str,
-                     column_config: Mapping[str, Any]) -> int | None:
-    """Draw a frame with single-row selection; return the selected row's ``id``."""
-    event = st.dataframe(frame, key=key, hide_index=True, width="stretch", on_select="rerun",
-                         selection_mode="single-row",
-                         column_order=[c for c in frame.columns if c != "id"],
-                         column_config=column_config)
-    selected = event.selection.rows if event is not None else []
-    return int(frame.iloc[selected[0]]["id"]) if selected else None

@@ -1,10 +1,12 @@
-"""A selectbox that follows the row clicked in a table, so one click on a row picks an item and
-the keyboard (or a test) can pick it too."""
+"""Picking one item: a table whose row click selects it, and a selectbox that follows that row,
+so one click on a row picks an item and the keyboard (or a test) can pick it too."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from domain.text import t
@@ -29,3 +31,14 @@ def synced_pick(label: str, choices: Mapping[int, str], table_pick: int | None, 
         format_func=lambda value: t("Choose…") if value is None else choices[value],
     )
     return picked
+
+
+def selectable_table(frame: pd.DataFrame, *, key: str,
+                     column_config: Mapping[str, Any]) -> int | None:
+    """Draw a frame with single-row selection; return the selected row's ``id``."""
+    event = st.dataframe(frame, key=key, hide_index=True, width="stretch", on_select="rerun",
+                         selection_mode="single-row",
+                         column_order=[c for c in frame.columns if c != "id"],
+                         column_config=column_config)
+    selected = event.selection.rows if event is not None else []
+    return int(frame.iloc[selected[0]]["id"]) if selected else None

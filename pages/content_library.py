@@ -10,8 +10,7 @@ import streamlit as st
 
 from components.auth import require_page
 from components.content_views import library_column_config, library_frame, module_form, preview
-from components.inbox_views import selectable_table
-from components.picker import synced_pick
+from components.picker import selectable_table, synced_pick
 from components.resources import app_settings, current_database
 from components.state import set_notice, take_notice
 from data_access.content import (

@@ -18,10 +18,9 @@ from components.emergency_banner import INBOX_TAB_KEY
 from components.inbox_views import (
     question_frame,
     report_frame,
-    selectable_table,
     timeliness_chart,
 )
-from components.picker import synced_pick
+from components.picker import selectable_table, synced_pick
 from components.resources import current_database
 from components.state import set_notice, take_notice
 from components.view_audit import audit_view
@@ -233,8 +232,11 @@ def _deadline_settings(rules: Mapping[str, tuple[AnswerDeadline, WorkingWeek]]) 
                             format_func=lambda r: t("1 working day") if r ==
                             AnswerDeadline.ONE_WORKING_DAY else t("7 days"),
                             key="deadline_rule")
+            # The current week of the first clinic (shown above for each clinic), not a
+            # fixed default that would quietly move an Iranian clinic to Monday-Friday.
+            current = next(iter(rules.values()))[1].text if rules else "mon-fri"
             week = st.text_input(t("Working days (e.g. sat-wed or mon-fri)"),
-                                 key="deadline_week", value="mon-fri")
+                                 key="deadline_week", value=current)
             saved = st.form_submit_button(t("Save"))
         if saved and code is not None and rule is not None:
             clinic_id = dict(zip(user.clinic_codes, user.clinic_ids, strict=False))[code]

@@ -16,7 +16,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -83,6 +83,9 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
             signal.signal(number, old)
 
 
+REMINDER_INTERVAL = timedelta(minutes=5)
+
+
 class Worker:
     """One worker process's state: its adapters, its rate limiter and its database."""
 
@@ -98,6 +101,7 @@ class Worker:
         self.intake = intake
         self.pause_before_record = pause_before_record
         self.limiter: RateLimiter = limiter_from_settings(settings)
+        self._reminders_at: datetime | None = None
 
     def cycle(self, stop: threading.Event | None = None) -> str:
         """Run one cycle and return its one-line summary (also stored as the heartbeat)."""
@@ -122,7 +126,16 @@ class Worker:
         return line
 
     def _queue_reminders(self) -> str:
-        """Queue the due reminders in their own transaction; the cycle line's part about them."""
+        """Queue the due reminders in their own transaction; the cycle line's part about them.
+
+        Reminders read every patient's signals (a grouped query over the doses), so they run on
+        the first cycle and then once per :data:`REMINDER_INTERVAL`, not on every 10-second
+        cycle: a check-in or an overdose message a few minutes later changes nothing.
+        """
+        now = self.now_fn()
+        if self._reminders_at is not None and now - self._reminders_at < REMINDER_INTERVAL:
+            return "reminders: not due"
+        self._reminders_at = now
         try:
             with self.sessions() as session, session.begin():
                 counts = queue_reminders(session, now=self.now_fn(), settings=self.settings)
