@@ -21,6 +21,7 @@ from tests.browser.conftest import (
     TIMEOUT_MS,
     HamrahServer,
     _seed_database,
+    click_until_visible,
     open_from_sidebar,
     running_server,
     sign_in,
@@ -111,9 +112,10 @@ def test_emergency_banner_stays_on_every_page_until_acknowledged(
     _open(page, "Patients", "Patients")
     _expect_banner(page, reported_at)
 
-    page.locator(".st-key-emergency_banner_open").get_by_role("button",
-                                                              name="Acknowledge").click()
-    expect(page.get_by_role("heading", name="Inbox").first).to_be_visible(timeout=TIMEOUT_MS)
+    click_until_visible(
+        page, page.locator(".st-key-emergency_banner_open").get_by_role("button",
+                                                                        name="Acknowledge"),
+        page.get_by_role("heading", name="Inbox").first)
     expect(page.get_by_role("radio", name="Condition reports")).to_be_checked(
         timeout=TIMEOUT_MS)
     expect(page.get_by_role("heading", name=f"Acknowledge the emergency report about {PATIENT}")
