@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -30,9 +30,10 @@ from data_access.importers import import_file
 from data_access.models import Patient
 from data_access.schema import upgrade_to_head
 from tests import builders
+from tests.pinned_clock import PINNED_TODAY, pin_clock
 from tests.test_cli import PROJECT_ROOT, hamrah
 
-TODAY = date.today()
+TODAY = PINNED_TODAY
 ADMISSION = TODAY - timedelta(days=400)
 DOSE_HEADER = ["patient_code", "clinic_code", "date", "status", "dose_mg"]
 
@@ -66,7 +67,9 @@ def query(db: Path, sql: str) -> list[tuple[object, ...]]:
         return connection.execute(sql).fetchall()
 
 
-def test_import_dry_run_reimport_and_a_failed_check(tmp_path: Path) -> None:
+def test_import_dry_run_reimport_and_a_failed_check(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pin_clock(monkeypatch)
     db = tmp_path / "import.db"
     clinic_with_patients(db, 2)
     day = (TODAY - timedelta(days=1)).isoformat()

@@ -39,6 +39,7 @@ from data_access.engine import make_engine, session_factory
 from data_access.schema import upgrade_to_head
 from data_access.staff import add_user
 from domain.vocabulary import Role
+from tests.pinned_clock import pin_clock
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "browser"
@@ -189,6 +190,14 @@ def pytest_runtest_makereport(
         report.sections.append(("streamlit server log (last 4000 characters)",
                                 server.output()[-4000:]))
     return report
+
+
+@pytest.fixture(scope="module", autouse=True)
+def pinned_clock() -> Iterator[None]:
+    """The test process and its servers agree on one "now", even across midnight."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        pin_clock(monkeypatch)
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ from data_access.schema import upgrade_to_head
 from data_access.staff import add_user
 from domain.vocabulary import Role
 from tests import builders
+from tests.pinned_clock import pin_clock
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "page-test-password"
@@ -26,6 +27,7 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Databa
     monkeypatch.setenv("HAMRAH_DATABASE_URL", url)
     monkeypatch.setenv("HAMRAH_FAILED_LOGIN_DELAY_SECONDS", "0")
     monkeypatch.setenv("HAMRAH_ENV", "test")
+    pin_clock(monkeypatch)
     db = open_database(url)
     upgrade_to_head(db.engine)
     with db.sessions() as session, session.begin():

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import insert, select
 from streamlit.testing.v1 import AppTest
 
-from data_access.clock import today, utc_now
+from data_access.clock import utc_now
 from data_access.database import Database
 from data_access.invites import redeem_invite
 from data_access.models import (
@@ -32,8 +32,9 @@ from settings import DEMO_COOKIE_KEY
 from tests import builders
 from tests.pages.conftest import new_app, open_page, texts
 from tests.pages.test_patients import frame_with
+from tests.pinned_clock import PINNED_TODAY
 
-AS_OF = today()
+AS_OF = PINNED_TODAY
 NOW = datetime(2026, 1, 1, 9, 0)
 
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import insert, select
 from streamlit.testing.v1 import AppTest
 
-from data_access.clock import today, utc_now
+from data_access.clock import utc_now
 from data_access.database import Database
 from data_access.models import (
     Answer,
@@ -28,8 +28,9 @@ from data_access.questions import ask_question
 from domain.vocabulary import Role
 from tests import builders
 from tests.pages.conftest import open_page, texts
+from tests.pinned_clock import PINNED_TODAY
 
-AS_OF = today()
+AS_OF = PINNED_TODAY
 
 
 @pytest.fixture

@@ -10,14 +10,14 @@ import pytest
 from sqlalchemy import insert, select
 from streamlit.testing.v1 import AppTest
 
-from data_access.clock import today
 from data_access.database import Database
 from data_access.models import AuditLog, DoseEvent, Patient, PhaseChange
 from domain.vocabulary import Role
 from tests import builders
 from tests.pages.conftest import open_page, texts
+from tests.pinned_clock import PINNED_TODAY
 
-AS_OF = today()
+AS_OF = PINNED_TODAY
 
 
 @pytest.fixture
