@@ -109,3 +109,42 @@ def selected_patient() -> int | None:
 
 def set_selected_patient(patient_id: int | None) -> None:
     st.session_state[SELECTED_PATIENT] = patient_id
+
+
+CASE_MEETING = "hamrah_case_meeting"
+CASE_MEETING_POSITION = "hamrah_case_meeting_position"
+CASE_MEETING_VIEWS = "hamrah_case_meeting_views"
+
+
+def current_meeting() -> int | None:
+    """The case meeting open on the meeting page, or None while choosing one."""
+    value = st.session_state.get(CASE_MEETING)
+    return value if isinstance(value, int) else None
+
+
+def set_current_meeting(meeting_id: int | None) -> None:
+    """Open a meeting (at its first patient), or leave it with None."""
+    st.session_state[CASE_MEETING] = meeting_id
+    st.session_state[CASE_MEETING_POSITION] = 0
+
+
+def meeting_position() -> int:
+    """The index of the agenda patient on screen."""
+    value = st.session_state.get(CASE_MEETING_POSITION)
+    return value if isinstance(value, int) else 0
+
+
+def set_meeting_position(position: int) -> None:
+    st.session_state[CASE_MEETING_POSITION] = position
+
+
+def meeting_view_seen(meeting_id: int, patient_id: int | None) -> bool:
+    """Whether this session already showed (and audited) a meeting's agenda (None) or one of
+    its patients: a view is audited once, not on every rerun of the screen."""
+    seen = st.session_state.get(CASE_MEETING_VIEWS)
+    return isinstance(seen, set) and (meeting_id, patient_id) in seen
+
+
+def mark_meeting_view_seen(meeting_id: int, patient_id: int | None) -> None:
+    seen: set[tuple[int, int | None]] = st.session_state.setdefault(CASE_MEETING_VIEWS, set())
+    seen.add((meeting_id, patient_id))

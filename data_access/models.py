@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from domain.deadlines import MONDAY_TO_FRIDAY, AnswerDeadline
+from domain.meetings import MAX_WHAT_CHARS
 from domain.outreach import Tier
 from domain.vocabulary import (
     Channel,
@@ -452,6 +453,68 @@ class OutreachAttempt(Base):
     follow_up_on: Mapped[date | None] = mapped_column(Date)
     # The item's tier when the attempt was logged: a later reason of a higher tier ends the snooze.
     tier: Mapped[str | None] = mapped_column(String(10))
+
+
+class CaseMeeting(Base):
+    """A clinic's case-review meeting: its agenda (:class:`CaseMeetingPatient`) and the action
+    items decided in it (:class:`ActionItem`). Closing it ends the recording of decisions."""
+
+    __tablename__ = "case_meeting"
+    __table_args__ = (Index("ix_case_meeting_clinic_held", "clinic_id", "held_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id"))
+    held_on: Mapped[date] = mapped_column(Date)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class CaseMeetingPatient(Base):
+    """One patient on a meeting's agenda, in order, with why (``domain.meetings.AgendaReason``
+    codes joined by commas; empty when the patient was added by hand)."""
+
+    __tablename__ = "case_meeting_patient"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "position", name="uq_case_meeting_patient_position"),
+        CheckConstraint("position >= 0", name="position_non_negative"),
+        Index("ix_case_meeting_patient_patient", "patient_id"),
+    )
+
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("case_meeting.id", ondelete="CASCADE"), primary_key=True
+    )
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patient.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    reasons: Mapped[str] = mapped_column(String(200), default="", server_default="")
+
+
+class ActionItem(Base):
+    """A decision about a patient: what to do, who does it, by when; open until marked done."""
+
+    __tablename__ = "action_item"
+    __table_args__ = (
+        CheckConstraint(f"length(what) BETWEEN 1 AND {MAX_WHAT_CHARS}", name="what_length"),
+        CheckConstraint("done_by_id IS NULL OR done_at IS NOT NULL",
+                        name="done_by_needs_done_at"),
+        # Open items of one owner (home page) and of one patient (record, agenda follow-ups).
+        Index("ix_action_item_owner_open", "owner_id", "done_at", "due_on"),
+        Index("ix_action_item_patient_open", "patient_id", "done_at"),
+        Index("ix_action_item_meeting", "meeting_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("case_meeting.id"))
+    what: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    due_on: Mapped[date] = mapped_column(Date)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime)
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
 
 
 class AuditLog(Base):

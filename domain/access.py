@@ -14,6 +14,10 @@ from domain.vocabulary import Role
 ALL_ROLES = frozenset(Role)
 # The roles that call families, answer their questions and acknowledge their reports.
 FAMILY_WORK = frozenset({Role.SUPERVISOR, Role.PSYCHOLOGIST})
+# The clinical roles that meet to review cases; the case team joins to read.
+CASE_REVIEW = frozenset({Role.SUPERVISOR, Role.PSYCHOLOGIST, Role.CASE_TEAM})
+# The roles that record a meeting's decisions and own the action items they create.
+ACTION_OWNERS = FAMILY_WORK
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,10 @@ PAGES: tuple[PageAccess, ...] = (
                ":material/clinical_notes:", ALL_ROLES),
     PageAccess("outreach", "pages/outreach.py", "Outreach", ":material/call:", FAMILY_WORK),
     PageAccess("inbox", "pages/inbox.py", "Inbox", ":material/inbox:", FAMILY_WORK),
+    PageAccess("overview", "pages/overview.py", "Overview", ":material/monitoring:",
+               frozenset({Role.SUPERVISOR, Role.CASE_TEAM, Role.ADMIN})),
+    PageAccess("case_meeting", "pages/case_meeting.py", "Case meeting", ":material/co_present:",
+               CASE_REVIEW),
     PageAccess("assign_content", "pages/assign_content.py", "Assign content",
                ":material/forward_to_inbox:", FAMILY_WORK),
     PageAccess("content_library", "pages/content_library.py", "Content library",
@@ -73,6 +81,17 @@ def may_assign_content(role: Role) -> bool:
 def may_change_phase(role: Role) -> bool:
     """Stepping treatment up or down is a supervisor's clinical decision."""
     return role is Role.SUPERVISOR
+
+
+def may_record_decisions(role: Role) -> bool:
+    """Starting a case meeting and recording its decisions is clinical work: supervisors and
+    psychologists. The case team reads the meeting and its minutes."""
+    return role in ACTION_OWNERS
+
+
+def may_complete_action(role: Role, *, user_id: int, owner_id: int) -> bool:
+    """The owner marks an own action item done; a supervisor may mark any item done."""
+    return role is Role.SUPERVISOR or (role in ACTION_OWNERS and user_id == owner_id)
 
 
 def can_view(role: Role, page_key: str) -> bool:

@@ -467,15 +467,32 @@ def phase_on(episode: EpisodeRecord, moves: Iterable[PhaseMove], on: date) -> Ph
     return phase
 
 
+def phase_not_recorded(episode: EpisodeRecord, moves: Iterable[PhaseMove], on: date) -> bool:
+    """True for a day of a discharged episode before its discharge when its history holds no
+    move up to that day: a patient imported already discharged, whose phases while in
+    treatment were never recorded. Its phase that day is unknown, not "discharged"."""
+    return (
+        episode.phase == Phase.DISCHARGED
+        and episode.discharged_on is not None
+        and on < episode.discharged_on
+        and not any(
+            move.patient_id == episode.patient_id and episode.admitted_on <= move.on <= on
+            for move in moves
+        )
+    )
+
+
 def patients_per_phase(
     episodes: Iterable[EpisodeRecord], moves: Iterable[PhaseMove], on: date
 ) -> dict[Phase, int]:
     """Active patients on ``on`` per phase (:func:`phase_on`), every step of ``PHASE_ORDER``
-    present; an active patient whose phase is ``discharged`` is a data error."""
+    present. Patients whose phase that day was never recorded (:func:`phase_not_recorded`)
+    are in no phase, so the counts may add up to fewer than the active patients; any other
+    active patient whose phase is ``discharged`` is a data error."""
     history = list(moves)
     counts = dict.fromkeys(PHASE_ORDER, 0)
     for episode in episodes:
-        if not is_active(episode, on):
+        if not is_active(episode, on) or phase_not_recorded(episode, history, on):
             continue
         phase = phase_on(episode, history, on)
         if phase not in counts:

@@ -284,7 +284,7 @@ FIGURE_COLUMNS: tuple[str, ...] = (
     "period_start", "period_end", "psychologist", "by_psychologist",
     "active_patients", "admissions", "discharges",
     *(f"{name}_{part}" for name in RATE_FIGURES for part in ("pct", "n", "of")),
-    *(f"phase_{phase.value}" for phase in PHASE_ORDER),
+    *(f"phase_{phase.value}" for phase in PHASE_ORDER), "phase_not_recorded",
     "step_downs", "step_ups",
     *(f"backlog_{tier.value}" for tier in BACKLOG_TIERS),
     *(adherence_column(low, high) for low, high in ADHERENCE_BINS),
@@ -315,6 +315,8 @@ def _row(figures: OverviewFigures) -> dict[str, object]:
         row[f"{name}_of"] = rate.denominator
     for phase in PHASE_ORDER:
         row[f"phase_{phase.value}"] = figures.phases[phase]
+    # Active patients imported already discharged, whose phases were never recorded.
+    row["phase_not_recorded"] = figures.active_patients - sum(figures.phases.values())
     row["step_downs"] = figures.transitions[PhaseDirection.STEP_DOWN]
     row["step_ups"] = figures.transitions[PhaseDirection.STEP_UP]
     for tier in BACKLOG_TIERS:

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.action_items import open_actions_section
 from components.auth import require_page
 from components.figures import Figure, figure_row
 from components.resources import current_database
+from components.state import take_notice
+from components.view_audit import audit_view
 from components.worker_panel import worker_panel
 from data_access.clock import today
 from data_access.home_figures import home_figures
+from data_access.meetings import open_action_items
 from data_access.staff import locked_accounts
+from domain.access import may_record_decisions
 from domain.text import t
 from domain.vocabulary import Role
 
@@ -24,6 +29,20 @@ with current_database().sessions() as session:
                          psychologist_id=user.id)
             if user.role is Role.PSYCHOLOGIST else None)
     locked = locked_accounts(session) if user.role is Role.ADMIN else None
+    # Action items are owned by the roles that record decisions (domain.access).
+    my_actions = (open_action_items(session, clinic_ids=user.clinic_ids, owner_id=user.id)
+                  if may_record_decisions(user.role) else None)
+
+notice = take_notice()
+if notice:
+    st.success(notice)
+if my_actions is not None:
+    st.subheader(t("My open actions ({n})", n=len(my_actions)))
+    if my_actions:
+        audit_view(user, entity="action_items", entity_id=f"owner {user.id}",
+                   summary=f"{len(my_actions)} open actions listed")
+    open_actions_section(my_actions, user=user, today=today(), key_prefix="home_actions",
+                         show_owner=False)
 
 if mine is not None:
     st.subheader(t("My patients"))

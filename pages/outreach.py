@@ -13,6 +13,7 @@ import streamlit as st
 from components import outreach_data
 from components.auth import require_page
 from components.caches import clear_patient_caches
+from components.export_buttons import table_download_buttons
 from components.navigation import go_to
 from components.outreach_views import export_frame, worklist_table
 from components.picker import synced_pick
@@ -20,12 +21,7 @@ from components.resources import app_settings, current_database
 from components.state import set_notice, set_selected_patient, take_notice
 from components.view_audit import audit_view
 from data_access.clock import today
-from data_access.outreach import (
-    OutreachInputError,
-    attempt_history,
-    log_attempt,
-    record_worklist_export,
-)
+from data_access.outreach import OutreachInputError, attempt_history, log_attempt
 from domain.outreach import REASON_TIERS, ReasonCode, Tier, filter_worklist
 from domain.text import t
 from domain.vocabulary import Channel, OutreachOutcome, values
@@ -75,17 +71,10 @@ for tier in Tier:
     if picked is not None and table_pick is None:
         table_pick = picked
 
-export = export_frame(items)
-
-
-def audit_export() -> None:
-    with current_database().sessions() as session, session.begin():
-        record_worklist_export(session, actor=user.username, rows=len(export), as_of=as_of)
-
-
-st.download_button(t("Export CSV"), export.to_csv(index=False).encode("utf-8"),
-                   file_name=f"hamrah-outreach-{as_of.isoformat()}.csv", mime="text/csv",
-                   on_click=audit_export, key="outreach_export", disabled=not items)
+table_download_buttons(export_frame(items), file_stem=f"hamrah-outreach-{as_of.isoformat()}",
+                       sheet_name="Outreach", user=user, entity="outreach_worklist",
+                       entity_id=as_of.isoformat(), key_prefix="outreach_export",
+                       disabled=not items)
 
 st.divider()
 choices = {item.patient_id: f"{item.patient_code} · {item.tier} · {item.reasons[0].text}"

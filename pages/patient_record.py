@@ -7,13 +7,16 @@ from datetime import timedelta
 import streamlit as st
 
 from components import patient_charts, patient_views
+from components.action_items import open_actions_section
 from components.auth import require_page
 from components.caches import clear_patient_caches
+from components.export_buttons import patient_summary_button
 from components.family_content import family_content_section
 from components.manual_entry import manual_entry
 from components.resources import app_settings, current_database
 from components.state import selected_patient, set_notice, set_selected_patient, take_notice
 from data_access.clock import today
+from data_access.meetings import open_action_items
 from data_access.patient_record import (
     PatientNotFound,
     change_phase,
@@ -69,6 +72,7 @@ try:
         family = members(session, patient_id=picked, as_of=as_of)
         engagement = engagement_frame(session, patient_id=picked, start=start, end=as_of)
         activity = family_activity(session, patient_id=picked)
+        actions = open_action_items(session, clinic_ids=user.clinic_ids, patient_id=picked)
 except PatientNotFound:
     st.error(t("No such patient in your clinics."))
     st.stop()
@@ -78,6 +82,7 @@ notice = take_notice()
 if notice:
     st.success(notice)
 patient_views.patient_header(header, signals, key_prefix="record")
+patient_summary_button(picked, user, key_prefix="record", patient_code=header.code, as_of=as_of)
 if signals is not None:
     patient_views.flags_list(signals)
 
@@ -110,6 +115,10 @@ with take_home_column:
     st.metric(t("Most take-home doses allowed"), "—" if tier is None else tier,
               help=t("US 42 CFR 8.12(i) (2024) tiers by days in treatment: information for "
                      "the prescriber, never a decision."))
+
+st.subheader(t("Open actions ({n})", n=len(actions)))
+open_actions_section(actions, user=user, today=as_of, key_prefix="record_actions",
+                     show_patient=False)
 
 st.subheader(t("Support members"))
 patient_views.members_table(family, show_contact=show_contact, key_prefix="record")

@@ -6,9 +6,10 @@ import streamlit as st
 
 from components import patient_data
 from components.auth import require_page
+from components.export_buttons import table_download_buttons
 from components.navigation import go_to
 from components.resources import app_settings
-from components.roster_table import roster_table
+from components.roster_table import roster_frame, roster_table
 from components.state import set_selected_patient
 from data_access.clock import today
 from domain.roster import RosterFilter, filter_roster
@@ -42,6 +43,10 @@ shown = filter_roster(rows, chosen)
 st.caption(t("{shown} of {total} active patients · as of {date}", shown=len(shown),
              total=len(rows), date=as_of.isoformat()))
 selected = roster_table(shown, key_prefix="patients")
+table_download_buttons(roster_frame(shown).drop(columns="id"),
+                       file_stem=f"hamrah-patients-{as_of.isoformat()}", sheet_name="Patients",
+                       user=user, entity="patient_roster", entity_id=as_of.isoformat(),
+                       key_prefix="patients_export", disabled=not shown)
 
 choices = {row.signals.patient_id: f"{row.signals.patient_code} · {row.name}" for row in shown}
 options: list[int] = list(choices)

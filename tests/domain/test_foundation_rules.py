@@ -90,15 +90,19 @@ def test_rehashed_entry_still_breaks_the_next_link() -> None:
 
 CLINICAL_PAGES = {"home", "patients", "patient_record", "account"}
 FAMILY_WORK_PAGES = {"outreach", "inbox", "assign_content"}
+CASE_REVIEW_PAGES = {"case_meeting"}  # not admin: a meeting reviews patients' treatment
+OVERVIEW_PAGES = {"overview"}  # the clinic's figures: not for psychologists' daily work
 
 
 @pytest.mark.parametrize(
     ("role", "visible"),
     [
-        (Role.ADMIN, CLINICAL_PAGES | {"users", "data_import", "audit_log", "content_library"}),
-        (Role.SUPERVISOR, CLINICAL_PAGES | FAMILY_WORK_PAGES),
-        (Role.PSYCHOLOGIST, CLINICAL_PAGES | FAMILY_WORK_PAGES | {"content_library"}),
-        (Role.CASE_TEAM, CLINICAL_PAGES),
+        (Role.ADMIN, CLINICAL_PAGES | OVERVIEW_PAGES
+         | {"users", "data_import", "audit_log", "content_library"}),
+        (Role.SUPERVISOR, CLINICAL_PAGES | FAMILY_WORK_PAGES | CASE_REVIEW_PAGES | OVERVIEW_PAGES),
+        (Role.PSYCHOLOGIST,
+         CLINICAL_PAGES | FAMILY_WORK_PAGES | CASE_REVIEW_PAGES | {"content_library"}),
+        (Role.CASE_TEAM, CLINICAL_PAGES | CASE_REVIEW_PAGES | OVERVIEW_PAGES),
     ],
 )
 def test_pages_per_role(role: Role, visible: set[str]) -> None:

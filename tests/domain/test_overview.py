@@ -35,6 +35,7 @@ from domain.overview import (
     monthly_series,
     outreach_backlog,
     patients_per_phase,
+    phase_not_recorded,
     phase_on,
     phase_transitions,
     psychologist_of,
@@ -374,6 +375,21 @@ def test_active_patient_in_discharged_phase_is_a_data_error() -> None:
     moves = [move(1, "2025-03-01", MA, DI)]  # but E1 has no discharge date
     with pytest.raises(ValueError, match="patient 1 is in treatment on 2025-04-01 but"):
         patients_per_phase([E1], moves, d("2025-04-01"))
+
+
+def test_a_patient_imported_discharged_has_no_phase_before_the_discharge() -> None:
+    # Imported already discharged: no move while in treatment, so the phase is unknown, not
+    # "discharged", and the patient is active but in no phase (the Overview says "not recorded").
+    imported = EpisodeRecord(9, None, Medication.METHADONE, d("2025-01-10"), d("2025-06-01"),
+                             DI)
+    assert phase_not_recorded(imported, [], d("2025-03-01"))
+    assert not phase_not_recorded(imported, [], d("2025-06-01"))  # discharged that day
+    assert active_patients([imported, E1], d("2025-03-01")) == 2
+    assert sum(patients_per_phase([imported, E1], [], d("2025-03-01")).values()) == 1
+    # With a move recorded before that day, the history tells the phase.
+    moves = [move(9, "2025-01-10", None, MA)]
+    assert not phase_not_recorded(imported, moves, d("2025-03-01"))
+    assert patients_per_phase([imported], moves, d("2025-03-01"))[MA] == 1
 
 
 def test_phase_transitions_in_2025() -> None:

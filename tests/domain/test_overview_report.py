@@ -240,7 +240,7 @@ def test_figures_frame_is_the_flat_table() -> None:
         "module_completion_pct", "module_completion_n", "module_completion_of",
         "answered_in_time_pct", "answered_in_time_n", "answered_in_time_of",
         "phase_induction", "phase_stabilisation", "phase_maintenance", "phase_taper",
-        "phase_aftercare", "step_downs", "step_ups",
+        "phase_aftercare", "phase_not_recorded", "step_downs", "step_ups",
         "backlog_urgent", "backlog_high", "backlog_routine",
         "adherence_0_50", "adherence_50_80", "adherence_80_90", "adherence_90_100",
         "adherence_unknown",
@@ -265,7 +265,7 @@ def test_figures_frame_is_the_flat_table() -> None:
         "", "0", "0", "33.3", "1", "3",  # retention 90, 180
         "50.0", "2", "4", "75.0", "3", "4", "50.0", "2", "4",  # screens, consent, engagement
         "66.7", "2", "3", "33.3", "1", "3",  # modules, questions
-        "2", "1", "1", "0", "0", "1", "1",  # phases, step downs, step ups
+        "2", "1", "1", "0", "0", "0", "1", "1",  # phases, not recorded, step downs, step ups
         "0", "1", "2", "0", "1", "1", "1", "1",  # backlog, adherence bins, without a value
     ])
 

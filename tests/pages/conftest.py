@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
+import streamlit.testing.v1.app_test as app_test_module
 from sqlalchemy.orm import Session
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.runtime.media_file_storage import MediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from data_access.database import Database, open_database
@@ -76,5 +80,38 @@ def texts(at: AppTest) -> str:
     return "\n".join(str(p) for p in parts)
 
 
+def frame_with(at: AppTest, column: str) -> pd.DataFrame:
+    """The table on screen that has ``column`` (tables without selection carry no key)."""
+    return next(df.value for df in at.dataframe if column in df.value.columns)
+
+
 def in_session(db: Database) -> Session:
     return db.sessions()
+
+
+Download = Callable[[AppTest, str], tuple[str, bytes]]
+
+
+@pytest.fixture
+def download(monkeypatch: pytest.MonkeyPatch) -> Iterator[Download]:
+    """Fetch a download button's file: (file name, bytes). Building a deferred file runs the
+    button's callable, as a click in the browser does."""
+    managers: list[MediaFileManager] = []
+
+    class RecordingManager(MediaFileManager):
+        def __init__(self, storage: MediaFileStorage) -> None:
+            super().__init__(storage)
+            managers.append(self)
+
+    monkeypatch.setattr(app_test_module, "MediaFileManager", RecordingManager)
+
+    def fetch(at: AppTest, key: str) -> tuple[str, bytes]:
+        proto = at.download_button(key=key).proto
+        manager = managers[-1]
+        url = (manager.execute_deferred(proto.deferred_file_id) if proto.deferred_file_id
+               else proto.url)
+        stored = manager.read_file(url.rsplit("/", 1)[-1].split(".")[0])
+        assert stored is not None and stored.filename is not None
+        return stored.filename, stored.content
+
+    yield fetch

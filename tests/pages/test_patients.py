@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-import pandas as pd
 import pytest
 from sqlalchemy import insert, select
 from streamlit.testing.v1 import AppTest
@@ -14,7 +13,7 @@ from data_access.database import Database
 from data_access.models import AuditLog, DoseEvent, Patient, PhaseChange
 from domain.vocabulary import Role
 from tests import builders
-from tests.pages.conftest import open_page, texts
+from tests.pages.conftest import frame_with, open_page, texts
 from tests.pinned_clock import PINNED_TODAY
 
 AS_OF = PINNED_TODAY
@@ -77,11 +76,6 @@ def test_roster_lists_filters_and_searches(signed_in: Callable[[Role], AppTest],
     at.text_input(key="roster_search").input("stead").run()
     assert roster_codes(at) == ["STEADY"]
     assert "1 of 3 active patients" in texts(at)
-
-
-def frame_with(at: AppTest, column: str) -> pd.DataFrame:
-    """The table on screen that has ``column`` (tables without selection carry no key)."""
-    return next(df.value for df in at.dataframe if column in df.value.columns)
 
 
 def choose_phase(at: AppTest, phase: str) -> AppTest:

@@ -1,0 +1,67 @@
+"""Cached reads for the Overview: clinics, day, period and settings are in the key.
+
+The records are loaded once (``data_access.overview.overview_records``: grouped queries per
+month's end) and every figure is counted from them in ``domain.overview_report``; the result is
+kept for five minutes, as the Overview is read in meetings, not watched live. The outreach
+backlog is read for the period's last day only: a worklist per month costs a second or two each
+at a thousand patients, and the page charts the backlog of one day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from components.resources import database
+from data_access.clock import utc_now
+from data_access.overview import overview_records
+from domain.overview import Period, last_months
+from domain.overview_report import (
+    figures_by_psychologist,
+    figures_frame,
+    monthly_figures,
+    overview_figures,
+    retention_curve_frame,
+)
+from domain.report_periods import OVERVIEW_MONTHS
+from settings import Settings
+
+
+@dataclass(frozen=True)
+class OverviewView:
+    """The frames of one Overview: the chosen period (clinic, and per psychologist), the twelve
+    months (clinic, and per psychologist) and the retention curves of the period's admissions."""
+
+    period: pd.DataFrame
+    period_by_psychologist: pd.DataFrame
+    months: pd.DataFrame
+    months_by_psychologist: pd.DataFrame
+    curves: pd.DataFrame
+
+
+@st.cache_data(ttl=300, max_entries=32, show_spinner=False)
+def overview(clinic_ids: tuple[int, ...], as_of: date, start: date, end: date,
+             _settings: Settings, database_url: str) -> OverviewView:
+    period = Period(start, end)
+    with database(database_url).sessions() as session:
+        inputs = overview_records(session, clinic_ids=clinic_ids, as_of=as_of,
+                                  months=OVERVIEW_MONTHS, moments=(end,),
+                                  backlog_moments=(end,),
+                                  clinical=_settings.clinical, outreach=_settings.outreach)
+    now = utc_now()
+    gap = _settings.clinical.retention_max_gap_days
+    split_months = [
+        figures
+        for month in last_months(as_of, OVERVIEW_MONTHS)
+        for figures in figures_by_psychologist(inputs, month, now, gap)
+    ]
+    return OverviewView(
+        period=figures_frame([overview_figures(inputs, period, now, gap)]),
+        period_by_psychologist=figures_frame(figures_by_psychologist(inputs, period, now, gap)),
+        months=figures_frame(monthly_figures(inputs, as_of, now, OVERVIEW_MONTHS, gap)),
+        months_by_psychologist=figures_frame(split_months),
+        curves=retention_curve_frame(inputs, period, as_of),
+    )

@@ -1,0 +1,78 @@
+"""Drawing of the Overview's figures: the headline metrics of a period and the split table.
+
+Rates are shown as "80 % (12 of 15)": a team must see when a percentage rests on three patients.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from components.figures import Figure, figure_row
+from components.overview_charts import NO_PSYCHOLOGIST, trend_labels
+from domain.text import t
+
+
+def rate_text(row: Mapping[str, Any], name: str) -> str:
+    """"80 % (12 of 15)", or "—" when nothing counts (an empty denominator is not 0 %)."""
+    percent = row[f"{name}_pct"]
+    if percent is None or pd.isna(percent):
+        return "—"
+    return t("{percent} % ({n} of {of})", percent=f"{float(percent):.0f}",
+             n=row[f"{name}_n"], of=row[f"{name}_of"])
+
+
+def headline(row: Mapping[str, Any], *, key_prefix: str) -> None:
+    """The period's figures in two rows of metrics: patients, then families and the team."""
+    figure_row(
+        [
+            Figure(t("Active patients"), int(row["active_patients"]),
+                   t("In treatment on the period's last day.")),
+            Figure(t("Admissions"), int(row["admissions"])),
+            Figure(t("Discharges"), int(row["discharges"])),
+            Figure(t("90-day retention"), rate_text(row, "retention_90"),
+                   t("Admissions whose 90 days ended in the period: still in treatment, no gap "
+                     "longer than 7 days (ASPE).")),
+            Figure(t("180-day retention"), rate_text(row, "retention_180"),
+                   t("As 90-day retention over 180 days (NQF 3175).")),
+        ],
+        key_prefix=f"{key_prefix}_patients",
+    )
+    figure_row(
+        [
+            Figure(t("Unexpected-positive screens"), rate_text(row, "unexpected_positive"),
+                   t("Screens in the period with a substance that was not prescribed.")),
+            Figure(t("With a consented support member"), rate_text(row, "consented_support")),
+            Figure(t("Family engagement"), rate_text(row, "family_engagement"),
+                   t("Consented members active in the 30 days to the period's end.")),
+            Figure(t("Modules completed"), rate_text(row, "module_completion"),
+                   t("Of the modules assigned in the period that reached a family.")),
+            Figure(t("Questions answered in time"), rate_text(row, "answered_in_time"),
+                   t("Of the questions asked in the period whose deadline has passed or that "
+                     "were answered.")),
+        ],
+        key_prefix=f"{key_prefix}_families",
+    )
+
+
+def split_table(frame: pd.DataFrame, *, key: str) -> None:
+    """One row per psychologist with the period's main figures, rates as "80 % (12 of 15)"."""
+    labels = trend_labels()
+    rows = []
+    for raw in frame.to_dict("records"):
+        record = {str(key): value for key, value in raw.items()}
+        rows.append({
+            t("Psychologist"): record["psychologist"] or NO_PSYCHOLOGIST,
+            labels["active_patients"]: record["active_patients"],
+            labels["admissions"]: record["admissions"],
+            labels["discharges"]: record["discharges"],
+            **{labels[f"{name}_pct"]: rate_text(record, name)
+               for name in ("retention_90", "retention_180", "unexpected_positive",
+                            "consented_support", "family_engagement", "module_completion",
+                            "answered_in_time")},
+            t("Urgent outreach"): record["backlog_urgent"],
+        })
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key=key)

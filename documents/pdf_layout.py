@@ -1,0 +1,212 @@
+"""The page every Hamrah PDF shares: A4, a header naming the clinic and the document, the
+confidentiality notice and page numbers in the footer, and helpers for headings, facts and tables.
+
+Fonts: the PDF uses fpdf2's core Helvetica, which is built into every PDF reader and needs no font
+file, so the same bytes come out on a clean CI machine. Core fonts encode Latin-1 only:
+:func:`pdf_text` writes dashes, quotes and ticks in Latin-1 and strips accents outside it, and
+every other character (Persian script among them) becomes ``?``. Persian names and notes need a
+vendored Unicode font with text shaping (a Persian-capable TTF such as Vazirmatn, and fpdf2's
+``set_text_shaping`` with uharfbuzz): change :data:`FONT` and :func:`pdf_text` together then.
+Until then documents are written in English: their own labels are plain English, and the domain
+texts and chart labels they reuse are rendered inside :func:`english_texts`, so a Persian
+interface does not turn every label into question marks.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+from domain.text import use_translator
+
+FONT = "helvetica"
+# 42 CFR 2.32 (2024 rule): each disclosure made with the patient's consent carries this notice.
+NOTICE = ("Confidential - 42 CFR part 2 prohibits unauthorized use or disclosure of these "
+          "records.")
+MARGIN = 15.0
+HEADING_FILL = (232, 236, 239)
+MUTED = (96, 96, 96)
+MISSING = "-"
+
+# Characters outside Latin-1 that have a faithful Latin-1 spelling.
+_LATIN1_SPELLING = str.maketrans({
+    "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2010": "-", "\u2011": "-",
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
+    "\u2026": "...", "\u2022": "-", "\u2192": "->", "\u2190": "<-", "\u2265": ">=",
+    "\u2264": "<=", "\u2713": "yes", "\u2714": "yes", "\u2717": "no", "\u2718": "no",
+    "\u200c": "", "\u200d": "", "\u200e": "", "\u200f": "", "\u202f": " ", "\u2009": " ",
+})
+
+
+def _untranslated(message: str) -> str:
+    return message
+
+
+@contextmanager
+def english_texts() -> Iterator[None]:
+    """Domain texts (``domain.text.t``) stay English inside the block: see the module docstring."""
+    with use_translator(_untranslated):
+        yield
+
+
+def pdf_text(value: object) -> str:
+    """``value`` as text the core font can draw (see the module docstring for what is lost)."""
+    text = "" if value is None else str(value)
+    text = text.translate(_LATIN1_SPELLING)
+    if text.isascii():
+        return text
+    kept = []
+    for char in text:
+        if ord(char) < 256:
+            kept.append(char)
+            continue
+        base = unicodedata.normalize("NFKD", char).encode("latin-1", "ignore").decode("latin-1")
+        kept.append(base or "?")
+    return "".join(kept)
+
+
+def cell_text(value: object) -> str:
+    """One table cell as a reader expects it: ISO dates, no ``nan``, ``80`` rather than ``80.0``,
+    booleans as yes/no, and ``-`` for a missing value."""
+    if value is None or value is pd.NaT or value is pd.NA:
+        return MISSING
+    if isinstance(value, float) and math.isnan(value):
+        return MISSING
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:g}"
+    return pdf_text(value)
+
+
+class HamrahPDF(FPDF):
+    """An A4 portrait document with Hamrah's header and footer on every page."""
+
+    def __init__(self, *, clinic: str, title: str) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.clinic = pdf_text(clinic)
+        self.document_title = pdf_text(title)
+        self.set_margins(MARGIN, MARGIN + 4, MARGIN)
+        self.set_auto_page_break(auto=True, margin=MARGIN + 5)
+        self.set_title(self.document_title)
+        self.set_author("Hamrah")
+        self.set_creator("Hamrah")
+        self.add_page()
+
+    def header(self) -> None:
+        self.set_y(8)
+        self.set_font(FONT, "B", 9)
+        self.set_text_color(*MUTED)
+        self.cell(self.epw / 2, 5, f"Hamrah · clinic {self.clinic}")
+        self.cell(self.epw / 2, 5, self.document_title, align="R",
+                  new_x="LMARGIN", new_y="NEXT")
+        self.set_draw_color(180, 180, 180)
+        self.line(MARGIN, self.get_y() + 1, self.w - MARGIN, self.get_y() + 1)
+        self.set_text_color(0, 0, 0)
+        self.set_y(MARGIN + 4)
+
+    def footer(self) -> None:
+        self.set_y(-(MARGIN - 2))
+        self.set_font(FONT, "", 7.5)
+        self.set_text_color(*MUTED)
+        self.cell(self.epw - 25, 4, NOTICE)
+        self.cell(25, 4, f"Page {self.page_no()} of {{nb}}", align="R")
+        self.set_text_color(0, 0, 0)
+
+    def title_block(self, title: str, subtitle: str = "") -> None:
+        self.set_font(FONT, "B", 16)
+        self.multi_cell(0, 8, pdf_text(title), new_x="LMARGIN", new_y="NEXT")
+        if subtitle:
+            self.set_font(FONT, "", 10)
+            self.set_text_color(*MUTED)
+            self.multi_cell(0, 5, pdf_text(subtitle), new_x="LMARGIN", new_y="NEXT")
+            self.set_text_color(0, 0, 0)
+        self.ln(3)
+
+    def heading(self, text: str) -> None:
+        """A section heading, moved to the next page when fewer than 30 mm are left under it."""
+        if self.get_y() > self.h - self.b_margin - 30:
+            self.add_page()
+        self.ln(2)
+        self.set_font(FONT, "B", 12)
+        self.cell(0, 7, pdf_text(text), new_x="LMARGIN", new_y="NEXT")
+        self.set_font(FONT, "", 9.5)
+
+    def subheading(self, text: str) -> None:
+        if self.get_y() > self.h - self.b_margin - 20:
+            self.add_page()
+        self.ln(1)
+        self.set_font(FONT, "B", 10)
+        self.multi_cell(0, 5.5, pdf_text(text), new_x="LMARGIN", new_y="NEXT")
+        self.set_font(FONT, "", 9.5)
+
+    def paragraph(self, text: str, *, muted: bool = False) -> None:
+        self.set_font(FONT, "I" if muted else "", 9.5)
+        if muted:
+            self.set_text_color(*MUTED)
+        self.multi_cell(0, 5, pdf_text(text), new_x="LMARGIN", new_y="NEXT")
+        self.set_text_color(0, 0, 0)
+        self.set_font(FONT, "", 9.5)
+
+    def facts(self, pairs: Sequence[tuple[str, object]], *, label_width: float = 45) -> None:
+        """Label / value lines, the labels bold: the essentials at the top of a document."""
+        for label, value in pairs:
+            self.set_font(FONT, "B", 9.5)
+            self.cell(label_width, 5.5, pdf_text(label))
+            self.set_font(FONT, "", 9.5)
+            self.multi_cell(0, 5.5, cell_text(value), new_x="LMARGIN", new_y="NEXT")
+        self.ln(1)
+
+    def data_table(self, headings: Sequence[str], rows: Iterable[Sequence[object]], *,
+                   col_widths: Sequence[float] | None = None, font_size: float = 8.5) -> None:
+        """A bordered table with a shaded heading row repeated on each page; cells wrap."""
+        self.set_font(FONT, "", font_size)
+        with self.table(
+            col_widths=tuple(col_widths) if col_widths else None,
+            headings_style=FontFace(emphasis="BOLD", fill_color=HEADING_FILL),
+            text_align="LEFT",
+            line_height=font_size * 0.5,
+            padding=1,
+            repeat_headings=1,
+        ) as table:
+            heading_row = table.row()
+            for heading in headings:
+                heading_row.cell(pdf_text(heading))
+            for values in rows:
+                row = table.row()
+                for value in values:
+                    row.cell(cell_text(value))
+        self.set_font(FONT, "", 9.5)
+        self.ln(2)
+
+    def png(self, data: bytes, *, width: float | None = None, alt_text: str = "") -> None:
+        """A PNG image at ``width`` mm (default: the text width), on the next page when the
+        rest of this one is too short for it."""
+        self.image(io.BytesIO(data), w=width or self.epw, alt_text=alt_text or None)
+        self.ln(2)
+
+    def blank_lines(self, count: int, *, label: str = "") -> None:
+        """Ruled lines to write on by hand (a decisions area with nothing recorded yet)."""
+        if label:
+            self.paragraph(label, muted=True)
+        self.set_draw_color(170, 170, 170)
+        for _ in range(count):
+            self.ln(8)
+            self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
+        self.ln(3)
+
+    def to_bytes(self) -> bytes:
+        return bytes(self.output())

@@ -1,0 +1,127 @@
+"""Overview: the clinic on one screen for a chosen period, with twelve months of trend.
+
+Every number comes from ``domain.overview_report`` over the records of
+``data_access.overview``; the same frames feed the charts, the Excel export and the analysts'
+notebook (``notebooks/clinic_review.ipynb``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from components import overview_data
+from components.auth import require_page
+from components.export_buttons import table_download_buttons, workbook_download_button
+from components.overview_charts import (
+    adherence_chart,
+    backlog_chart,
+    phase_chart,
+    retention_curve_chart,
+    transitions_chart,
+    trend_chart,
+    trend_labels,
+)
+from components.overview_views import headline, split_table
+from components.resources import app_settings
+from components.view_audit import audit_view
+from data_access.clock import today
+from domain.report_periods import (
+    PeriodChoice,
+    PeriodError,
+    chosen_period,
+    custom_period,
+    earliest_start,
+    period_label,
+)
+from domain.text import t
+
+user = require_page("overview")
+settings = app_settings()
+as_of = today()
+st.title(t("Overview"))
+
+ALL_CLINICS = -1
+clinic_names = dict(zip(user.clinic_ids, user.clinic_codes, strict=True))
+clinic_options = ([ALL_CLINICS] if len(clinic_names) > 1 else []) + list(clinic_names)
+clinic_column, period_column, split_column = st.columns([1, 1, 1])
+clinic = clinic_column.selectbox(
+    t("Clinic"), clinic_options, key="overview_clinic",
+    format_func=lambda cid: t("All my clinics") if cid == ALL_CLINICS else clinic_names[cid])
+CUSTOM = "custom"
+choice = period_column.selectbox(
+    t("Period"), [*PeriodChoice, CUSTOM], key="overview_period",
+    format_func=lambda c: t("Custom dates") if c == CUSTOM else period_label(PeriodChoice(c)))
+split = split_column.toggle(t("Split by psychologist"), key="overview_split")
+if choice == CUSTOM:
+    default = chosen_period(PeriodChoice.LAST_3_MONTHS, as_of)
+    picked = st.date_input(t("From and to"), value=(default.start, default.end),
+                           min_value=earliest_start(as_of), max_value=as_of,
+                           key="overview_custom")
+    if not isinstance(picked, tuple) or len(picked) != 2:
+        st.info(t("Pick the first and the last day of the period."))
+        st.stop()
+    try:
+        period = custom_period(picked[0], picked[1], as_of)
+    except PeriodError as error:
+        st.error(str(error))
+        st.stop()
+else:
+    period = chosen_period(PeriodChoice(choice), as_of)
+
+clinic_ids = tuple(clinic_names) if clinic == ALL_CLINICS else (clinic,)
+scope = ", ".join(clinic_names[cid] for cid in clinic_ids)
+with st.spinner(t("Counting the clinic's figures…")):
+    view = overview_data.overview(clinic_ids, as_of, period.start, period.end, settings,
+                                  settings.database_url)
+audit_view(user, entity="overview", entity_id=f"{scope}:{period.start}:{period.end}",
+           summary=f"overview of {scope}, {period.start} to {period.end}")
+st.caption(t("{clinics} · {start} to {end} · figures of a day are taken on {end}",
+             clinics=scope, start=period.start.isoformat(), end=period.end.isoformat()))
+
+row: dict[str, Any] = {str(k): v for k, v in view.period.iloc[0].items()}
+headline(row, key_prefix="overview")
+if split:
+    st.subheader(t("By psychologist"))
+    split_table(view.period_by_psychologist, key="overview_split_table")
+
+st.subheader(t("Last 12 months"))
+labels = trend_labels()
+figure = st.selectbox(t("Figure"), list(labels), format_func=labels.__getitem__,
+                      key="overview_trend_figure")
+months = view.months_by_psychologist if split else view.months
+st.altair_chart(trend_chart(months, figure, labels[figure]), width="stretch")
+
+left, right = st.columns(2)
+with left:
+    st.markdown(f"**{t('Time in treatment by medication')}**")
+    if view.curves.empty:
+        st.info(t("No admissions in this period."))
+    else:
+        st.altair_chart(retention_curve_chart(view.curves), width="stretch")
+        st.caption(t("Patients admitted in the period, Kaplan–Meier with 95 % bands; a "
+                     "discharge ends the line, patients still in treatment are followed to "
+                     "today."))
+    st.markdown(f"**{t('Adherence over the last 28 days')}**")
+    st.altair_chart(adherence_chart(row), width="stretch")
+with right:
+    st.markdown(f"**{t('Patients per phase')}**")
+    st.altair_chart(phase_chart(row), width="stretch")
+    st.markdown(f"**{t('Outreach backlog')}**")
+    st.altair_chart(backlog_chart(row), width="stretch")
+st.markdown(f"**{t('Step-downs and step-ups')}**")
+st.altair_chart(transitions_chart(view.months), width="stretch")
+st.caption(t("A step-up after a relapse is care working, not a failure."))
+
+export_id = f"{scope}:{period.start}:{period.end}"
+st.caption(t("The 12 months as a table:"))
+table_download_buttons(months, file_stem=f"hamrah-overview-months-{as_of.isoformat()}",
+                       user=user, entity="overview", entity_id=export_id,
+                       key_prefix="overview_months", sheet_name=t("Months"))
+workbook_download_button(
+    {t("Period"): view.period, t("Period by psychologist"): view.period_by_psychologist,
+     t("Months"): view.months, t("Months by psychologist"): view.months_by_psychologist,
+     t("Retention curves"): view.curves},
+    label=t("Export every table (Excel)"), file_stem=f"hamrah-overview-{as_of.isoformat()}",
+    user=user, entity="overview", entity_id=export_id, key_prefix="overview")

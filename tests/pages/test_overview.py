@@ -1,0 +1,124 @@
+"""The Overview as a supervisor and the case team read it: figures of a small clinic checked by
+hand, the split by psychologist, a custom period refused in words, and the audited export."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import timedelta
+
+import pandas as pd
+import pytest
+from sqlalchemy import insert, select
+from streamlit.testing.v1 import AppTest
+
+from data_access.database import Database
+from data_access.models import AuditLog, DoseEvent, Patient, StaffUser
+from domain.vocabulary import Role
+from tests import builders
+from tests.pages.conftest import USERNAMES, Download, frame_with, open_page
+from tests.pinned_clock import PINNED_TODAY
+
+AS_OF = PINNED_TODAY
+
+
+@pytest.fixture
+def clinic_history(database: Database) -> dict[str, int]:
+    """Three patients, all admitted within the last 12 months.
+
+    STEADY: admitted 200 days ago, a dose every day, with the psychologist: retained at 90 and
+      180 days.
+    LEFT: admitted 150 days ago, no dose taken, discharged 20 days ago: its 90 days are complete
+      (not retained: a 90-day gap); its 180 days are not.
+    NEWBIE: admitted 10 days ago, no psychologist; no horizon complete.
+    Hand-counted for "Last 12 months": active 2 (LEFT is discharged), admissions 3,
+    discharges 1, 90-day retention 1 of 2, 180-day retention 1 of 1.
+    """
+    with database.sessions() as session, session.begin():
+        clinic_id = session.scalar(select(Patient.clinic_id)) or 1
+        psychologist = session.scalars(select(StaffUser.id).where(
+            StaffUser.username == USERNAMES[Role.PSYCHOLOGIST])).one()
+        ids = {
+            "STEADY": builders.patient(session, clinic_id, "STEADY",
+                                       admission=AS_OF - timedelta(days=200)),
+            "LEFT": builders.patient(session, clinic_id, "LEFT",
+                                     admission=AS_OF - timedelta(days=150)),
+            "NEWBIE": builders.patient(session, clinic_id, "NEWBIE", phase="induction",
+                                       admission=AS_OF - timedelta(days=10)),
+        }
+        steady = session.get_one(Patient, ids["STEADY"])
+        steady.psychologist_id = psychologist
+        left = session.get_one(Patient, ids["LEFT"])
+        left.phase, left.phase_since = "discharged", AS_OF - timedelta(days=20)
+        left.discharged_on = AS_OF - timedelta(days=20)
+        session.execute(insert(DoseEvent), [
+            {"patient_id": ids["STEADY"], "dose_date": AS_OF - timedelta(days=n),
+             "status": "taken", "dose_mg": 80.0, "kind": "observed"}
+            for n in range(201)])
+    return ids
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(str(m.value) for m in at.metric if m.label == label)
+
+
+def test_supervisor_reads_the_clinic_and_splits_it(
+        signed_in: Callable[[Role], AppTest], clinic_history: dict[str, int],
+        database: Database) -> None:
+    at = open_page(signed_in(Role.SUPERVISOR), "pages/overview.py")
+    assert not at.exception, at.exception
+    assert at.selectbox(key="overview_period").value == "last_12_months"
+    assert metric(at, "Active patients") == "2"
+    assert metric(at, "Admissions") == "3"
+    assert metric(at, "Discharges") == "1"
+    assert metric(at, "90-day retention") == "50 % (1 of 2)"
+    assert metric(at, "180-day retention") == "100 % (1 of 1)"
+    assert metric(at, "Unexpected-positive screens") == "—"  # no screen: not 0 %
+    with database.sessions() as session:
+        views = session.execute(select(AuditLog.actor, AuditLog.entity).where(
+            AuditLog.action == "view", AuditLog.entity == "overview")).all()
+    assert views == [(USERNAMES[Role.SUPERVISOR], "overview")]
+
+    at.toggle(key="overview_split").set_value(True).run()
+    assert not at.exception, at.exception
+    split = frame_with(at, "Psychologist")
+    assert list(split["Psychologist"]) == ["Test psychologist", "—"]
+    assert list(split["Active patients"]) == [1, 1]
+    assert list(split["Admissions"]) == [1, 2]
+
+
+def test_a_custom_period_before_the_twelve_months_is_refused_in_words(
+        signed_in: Callable[[Role], AppTest], clinic_history: dict[str, int]) -> None:
+    at = open_page(signed_in(Role.SUPERVISOR), "pages/overview.py")
+    at.selectbox(key="overview_period").set_value("custom").run()
+    at.date_input(key="overview_custom").set_value(
+        (AS_OF - timedelta(days=40), AS_OF - timedelta(days=30))).run()
+    assert not at.exception, at.exception
+    assert metric(at, "Admissions") == "0"
+    assert "Active patients" in [m.label for m in at.metric]
+
+
+def test_the_case_team_exports_the_months_and_the_export_is_audited(
+        signed_in: Callable[[Role], AppTest], clinic_history: dict[str, int],
+        database: Database, download: Download) -> None:
+    at = open_page(signed_in(Role.CASE_TEAM), "pages/overview.py")
+    assert not at.exception, at.exception
+    name, data = download(at, "overview_months_csv")
+    assert name == f"hamrah-overview-months-{AS_OF.isoformat()}.csv"
+    months = pd.read_csv(io.BytesIO(data))
+    assert len(months) == 12
+    assert months["admissions"].sum() == 3
+    assert months["active_patients"].iloc[-1] == 2
+    at.download_button(key="overview_months_csv").click().run()
+    with database.sessions() as session:
+        exports = session.execute(select(AuditLog.actor, AuditLog.entity, AuditLog.summary)
+                                  .where(AuditLog.action == "export")).all()
+    assert exports == [(USERNAMES[Role.CASE_TEAM], "overview",
+                        "12 rows as CSV (contact details redacted)")]
+
+
+def test_a_psychologist_is_not_offered_the_overview(
+        signed_in: Callable[[Role], AppTest]) -> None:
+    at = signed_in(Role.PSYCHOLOGIST)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        open_page(at, "pages/overview.py")
