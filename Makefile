@@ -8,7 +8,7 @@ PORT ?= 8501
 DEMO_PATIENTS ?= 300
 DEMO_DAYS ?= 365
 
-.PHONY: install run db test lint typecheck pytest chromium clean bench-import
+.PHONY: install run db test lint typecheck pytest chromium clean bench-import catalogs
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,12 @@ pytest: install chromium
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck pytest
+
+# Message catalogs (docs/i18n.md): extract the messages the code translates, update the .po
+# files, compile the .mo files (both committed, so a fresh checkout translates without a build
+# step) and list what is still untranslated. The completeness test fails until that list is empty.
+catalogs: install
+	$(BIN)/python -m i18n.catalog_files
 
 # Import speed: 1,000,000 synthetic dose rows into a fresh SQLite file (target: <= 60 s).
 bench-import: install

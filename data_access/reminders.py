@@ -48,7 +48,9 @@ from data_access.models import Clinic, Consent, OutboxMessage, Patient, PhaseCha
 from data_access.signals import patient_signal_list
 from domain.consent import SCOPE_COVERS, scope_covers
 from domain.signals import Flag
+from domain.text import t
 from domain.vocabulary import Channel, DeliveryStatus, Phase
+from i18n.catalog import translating
 
 if TYPE_CHECKING:
     from settings import Settings
@@ -111,89 +113,55 @@ def checkin_week(now: datetime, slot: WeeklySlot | None) -> str | None:
 
 # -- texts --------------------------------------------------------------------------------------
 # Never the patient's name, treatment, doses or why a message is sent (see the module's doc).
+# Written in English; the member's language comes from the catalogs (i18n/locales).
 
-CHECKIN_TELEGRAM = {
-    "en": (
-        "Hello from your clinic. How are things at home this week?\n\n"
-        "We would like to hear how you and your family are doing. Send /report for a short "
-        "check-in (four questions), or type a message here if you have a question.\n\n"
-        "In an emergency call 115 (or your local emergency number) first."
-    ),
-    "fa": (
-        "سلام از درمانگاه شما. این هفته اوضاع در خانه چطور است؟\n\n"
-        "دوست داریم بدانیم شما و خانواده‌تان چطورید. برای یک گزارش کوتاه (چهار سؤال) /report "
-        "را بفرستید، یا اگر سؤالی دارید همین‌جا بنویسید.\n\n"
-        "در شرایط اضطراری ابتدا با اورژانس ۱۱۵ تماس بگیرید."
-    ),
-}
-CHECKIN_EMAIL = {
-    "en": (
-        "Hello from your clinic. How are things at home this week?\n\n"
-        "We would like to hear how you and your family are doing. Please answer this e-mail "
-        "with a few lines: how the person you support is feeling, anything that worries you, "
-        "or any question you have.\n\n"
-        "In an emergency call 115 (or your local emergency number) first."
-    ),
-    "fa": (
-        "سلام از درمانگاه شما. این هفته اوضاع در خانه چطور است؟\n\n"
-        "دوست داریم بدانیم شما و خانواده‌تان چطورید. لطفاً در پاسخ به همین ایمیل چند خط "
-        "بنویسید: حال عزیزتان چطور است، چه چیزی نگرانتان می‌کند، یا هر سؤالی که دارید.\n\n"
-        "در شرایط اضطراری ابتدا با اورژانس ۱۱۵ تماس بگیرید."
-    ),
-}
-OVERDOSE_INFORMATION = {
-    "en": (
-        "Safety information from your clinic: recognising an opioid overdose and using "
-        "naloxone.\n\n"
-        "Signs of an overdose: the person cannot be woken, or does not respond to his or her "
-        "name or to a firm rub on the chest; breathing is very slow, noisy (snoring or "
-        "gurgling) or has stopped; the lips or fingertips turn blue or grey; the pupils are "
-        "very small.\n\n"
-        "What to do:\n"
-        "- Call the emergency number 115 at once and say that someone is not breathing "
-        "properly.\n"
-        "- Give naloxone if you have it: one spray into one nostril, or the injection into the "
-        "outer thigh. If there is no response after two to three minutes, give another one.\n"
-        "- Lay the person on his or her side and stay until help arrives: naloxone wears off "
-        "sooner than opioids, so breathing can stop again.\n\n"
-        "Keep naloxone at home where everyone can find it. If you have none, ask the clinic "
-        "how to get it."
-    ),
-    "fa": (
-        "اطلاعات ایمنی از درمانگاه شما: شناختن مسمومیت با مواد افیونی (اوردوز) و استفاده از "
-        "نالوکسان.\n\n"
-        "نشانه‌های اوردوز: فرد بیدار نمی‌شود، یا به صدا زدن نامش یا مالش محکم روی سینه پاسخ "
-        "نمی‌دهد؛ نفس‌هایش بسیار آهسته یا پرصدا (خرخر) است یا بند آمده؛ لب‌ها یا نوک "
-        "انگشتانش کبود یا خاکستری شده؛ مردمک چشم‌هایش بسیار ریز است.\n\n"
-        "چه باید کرد:\n"
-        "- فوراً با اورژانس ۱۱۵ تماس بگیرید و بگویید کسی درست نفس نمی‌کشد.\n"
-        "- اگر نالوکسان دارید، آن را بدهید: یک پاف اسپری در یک سوراخ بینی، یا تزریق در بیرون "
-        "ران. اگر پس از دو تا سه دقیقه پاسخی نبود، یک بار دیگر بدهید.\n"
-        "- فرد را به پهلو بخوابانید و تا رسیدن کمک کنارش بمانید: اثر نالوکسان زودتر از مواد "
-        "افیونی تمام می‌شود و ممکن است نفسش دوباره بند بیاید.\n\n"
-        "نالوکسان را در خانه جایی بگذارید که همه بدانند کجاست. اگر ندارید، از درمانگاه بپرسید "
-        "چگونه تهیه کنید."
-    ),
-}
-CLINIC_PHONE = {"en": "Clinic phone: {phone}", "fa": "تلفن درمانگاه: {phone}"}
-
-
-def _language(language: str) -> str:
-    return "fa" if language == "fa" else "en"
+CHECKIN_TELEGRAM = (
+    "Hello from your clinic. How are things at home this week?\n\n"
+    "We would like to hear how you and your family are doing. Send /report for a short "
+    "check-in (four questions), or type a message here if you have a question.\n\n"
+    "In an emergency call 115 (or your local emergency number) first."
+)
+CHECKIN_EMAIL = (
+    "Hello from your clinic. How are things at home this week?\n\n"
+    "We would like to hear how you and your family are doing. Please answer this e-mail "
+    "with a few lines: how the person you support is feeling, anything that worries you, "
+    "or any question you have.\n\n"
+    "In an emergency call 115 (or your local emergency number) first."
+)
+OVERDOSE_INFORMATION = (
+    "Safety information from your clinic: recognising an opioid overdose and using "
+    "naloxone.\n\n"
+    "Signs of an overdose: the person cannot be woken, or does not respond to his or her "
+    "name or to a firm rub on the chest; breathing is very slow, noisy (snoring or "
+    "gurgling) or has stopped; the lips or fingertips turn blue or grey; the pupils are "
+    "very small.\n\n"
+    "What to do:\n"
+    "- Call the emergency number 115 at once and say that someone is not breathing "
+    "properly.\n"
+    "- Give naloxone if you have it: one spray into one nostril, or the injection into the "
+    "outer thigh. If there is no response after two to three minutes, give another one.\n"
+    "- Lay the person on his or her side and stay until help arrives: naloxone wears off "
+    "sooner than opioids, so breathing can stop again.\n\n"
+    "Keep naloxone at home where everyone can find it. If you have none, ask the clinic "
+    "how to get it."
+)
+CLINIC_PHONE = "Clinic phone: {phone}"
 
 
 def checkin_text(channel: str, language: str) -> str:
-    """The weekly check-in in the member's language, for Telegram or e-mail."""
-    texts = CHECKIN_TELEGRAM if channel == _TELEGRAM else CHECKIN_EMAIL
-    return texts[_language(language)]
+    """The weekly check-in in the member's language (``i18n`` catalogs), for Telegram or
+    e-mail."""
+    with translating(language):
+        return t(CHECKIN_TELEGRAM if channel == _TELEGRAM else CHECKIN_EMAIL)
 
 
 def overdose_text(language: str, phone: str | None) -> str:
-    """The overdose and naloxone information, with the clinic's phone when there is one."""
-    lang = _language(language)
-    text = OVERDOSE_INFORMATION[lang]
-    if phone:
-        text += "\n\n" + CLINIC_PHONE[lang].format(phone=phone)
+    """The overdose and naloxone information in the member's language, with the clinic's
+    phone when there is one."""
+    with translating(language):
+        text = t(OVERDOSE_INFORMATION)
+        if phone:
+            text += "\n\n" + t(CLINIC_PHONE, phone=phone)
     return text
 
 

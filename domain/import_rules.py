@@ -9,7 +9,10 @@ are made by ``data_access.importers`` with the helpers here (:func:`dose_range_p
 
 Row numbers are those a spreadsheet shows: the header is row 1, the first data row is row 2.
 Persian (U+06F0-U+06F9) and Arabic-Indic (U+0660-U+0669) digits, and the Arabic decimal
-separator, are accepted in numeric, date and phone columns and stored as ASCII.
+separator, are accepted in numeric, date and phone columns and stored as ASCII
+(``domain.digits``); names and other text are UTF-8 and kept as written. Dates are Gregorian:
+a date whose year is a Solar Hijri one (``1403-12-30``) is refused with the Gregorian date it
+stands for, never stored six centuries in the past (``domain.calendars``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Generic, NamedTuple, TypeVar
 
+from domain.calendars import solar_hijri_slip
+from domain.digits import to_ascii_number
 from domain.text import t
 from domain.vocabulary import (
     Channel,
@@ -77,6 +82,7 @@ DOSE_RANGES_MG: dict[Medication, tuple[float, float]] = {
 EMPLOYMENT_VALUES = ("employed", "unemployed", "student", "other")
 
 EARLIEST_BIRTH_YEAR = 1900
+EARLIEST_DATE = date(EARLIEST_BIRTH_YEAR, 1, 1)  # no clinic record is older
 MIN_PHONE_DIGITS, MAX_PHONE_DIGITS = 7, 15
 DEFAULT_LANGUAGE = "fa"
 
@@ -208,7 +214,6 @@ class MemberRecord(NamedTuple):
 
 # --- small parsers -----------------------------------------------------------------------------
 
-_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩٫", "01234567890123456789.")
 _PHONE = re.compile(r"\+?[0-9 ()\-]+")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,4})?")
@@ -234,7 +239,7 @@ def _choices(enum: type[E], *, upper: bool = False) -> _Choices[E]:
 
 def normalise_digits(text: str) -> str:
     """Persian and Arabic-Indic digits (and the Arabic decimal separator) as ASCII."""
-    return text if text.isascii() else text.translate(_DIGITS)
+    return to_ascii_number(text)
 
 
 @lru_cache(maxsize=4096)  # a dose file repeats the same few hundred dates a million times
@@ -431,6 +436,16 @@ class _Cells:
             else:
                 self.fail(column, raw, t("not a date YYYY-MM-DD"))
             return None
+        if parsed < EARLIEST_DATE:
+            meant = solar_hijri_slip(parsed)
+            if meant is not None:
+                self.fail(column, raw, t(
+                    "a Solar Hijri date? Dates in import files are Gregorian: this one would be "
+                    "{gregorian}", gregorian=meant.isoformat()))
+            else:
+                self.fail(column, raw, t("before {earliest}",
+                                         earliest=EARLIEST_DATE.isoformat()))
+            return None
         if not future_ok and parsed > self.today:
             self.fail(column, raw, t("in the future (today is {today})",
                                      today=self.today.isoformat()))
@@ -517,7 +532,7 @@ def parse_dose(row: int, cells: Mapping[str, str], *, today: date) -> DoseRecord
     mg_text = get("dose_mg", "").strip()
     if (
         0 < len(patient_code) <= CODE_LENGTH and 0 < len(clinic_code) <= CODE_LENGTH
-        and day is not None and day <= today and kind is not None
+        and day is not None and EARLIEST_DATE <= day <= today and kind is not None
         and ((status is DoseStatus.MISSED and not mg_text)
              or (status is DoseStatus.TAKEN and mg_text.isascii()
                  and mg_text.replace(".", "", 1).isdigit()))

@@ -19,8 +19,11 @@ lose a reply, never duplicate a question or an emergency report. What a message 
 "Opened": Telegram does not tell a bot when a link is opened, so an assignment counts as opened
 the first time the member presses one of its buttons or replies to its message.
 
-All texts go through ``domain.text.t``, in the member's language (Persian or English); the
-Persian texts are in :data:`PERSIAN` until the project's catalogs hold them.
+Every text goes out in the member's language (a stranger's: the Telegram app's language): it is
+written here in English and translated through the project's catalogs (:func:`say`, with
+``i18n.catalog.translating``; the Persian is in ``i18n/locales/fa``). Invite codes typed
+with Persian or Arabic-Indic digits read as ASCII ones (``domain.digits``); a stranger who types
+only an invite code, without ``/start``, is linked as if it came through the link.
 """
 
 from __future__ import annotations
@@ -54,10 +57,12 @@ from data_access.intake import (
     save_conversation,
     store_offset,
 )
-from data_access.invites import InviteProblem, redeem_invite
+from data_access.invites import ALPHABET, CODE_LENGTH, InviteProblem, normalise_code, redeem_invite
 from data_access.questions import ask_question, clinic_deadline
 from domain.deadlines import describe_deadline
-from domain.text import t, use_translator
+from domain.digits import to_ascii_digits
+from domain.text import t
+from i18n.catalog import translating
 from settings import Settings
 from settings.channels import ChannelSettings
 from worker.adapters.base import SendError
@@ -67,8 +72,6 @@ from worker.adapters.telegram import (
     TelegramAdapter,
     TelegramError,
     assignment_of_markup,
-    in_language,
-    translator,
 )
 
 log = logging.getLogger(__name__)
@@ -147,83 +150,6 @@ EMERGENCY_ADVICE = (
 CLINIC_PHONE = "Clinic phone: {phone}"
 SOMETHING_WENT_WRONG = "Sorry, something went wrong. Please try again in a few minutes."
 
-PERSIAN: dict[str, str] = {
-    GOOD: "خوب",
-    SO_SO: "متوسط",
-    BAD: "بد",
-    YES: "بله",
-    NO: "نه",
-    NOT_SURE: "مطمئن نیستم",
-    WELCOME: (
-        "{name} عزیز، خوش آمدید! این گفتگو اکنون به برنامهٔ خانوادهٔ درمانگاه شما وصل است.\n\n"
-        "اینجا درس‌های کوتاه و پاسخ‌های درمانگاه را دریافت می‌کنید. می‌توانید:\n"
-        "- هر وقت خواستید سؤال خود را بنویسید؛\n"
-        "- با فرستادن /report حال بیمار را کوتاه گزارش دهید؛\n"
-        "- پس از پایان هر درس، دکمهٔ «انجام شد» را بزنید."
-    ),
-    HELP: (
-        "می‌توانید:\n"
-        "- هر وقت خواستید سؤال خود را بنویسید؛\n"
-        "- با فرستادن /report حال بیمار را کوتاه گزارش دهید؛\n"
-        "- پس از پایان هر درس، دکمهٔ «انجام شد» را بزنید.\n\n"
-        "در شرایط اضطراری ابتدا با اورژانس ۱۱۵ تماس بگیرید."
-    ),
-    NOT_LINKED: (
-        "سلام! اینجا کانال خانوادهٔ یک درمانگاه است. برای استفاده، لطفاً پیوند دعوتی را که "
-        "درمانگاه به شما داده است باز کنید. اگر دعوت‌نامه ندارید، از درمانگاه بخواهید."
-    ),
-    REFUSALS[InviteProblem.UNKNOWN]: (
-        "این کد دعوت معتبر نیست. لطفاً آن را بررسی کنید یا از درمانگاه پیوند دعوت تازه‌ای "
-        "بخواهید."
-    ),
-    REFUSALS[InviteProblem.USED]: (
-        "این کد دعوت قبلاً استفاده شده است. اگر می‌خواهید این گوشی را وصل کنید، لطفاً از "
-        "درمانگاه پیوند دعوت تازه‌ای بخواهید."
-    ),
-    REFUSALS[InviteProblem.EXPIRED]: (
-        "مهلت این کد دعوت تمام شده است (کدها {days} روز اعتبار دارند). لطفاً از درمانگاه "
-        "پیوند دعوت تازه‌ای بخواهید."
-    ),
-    REFUSALS[InviteProblem.NOT_ALLOWED]: (
-        "در حال حاضر نمی‌توان از این دعوت استفاده کرد. لطفاً با درمانگاه تماس بگیرید."
-    ),
-    QUESTION_RECEIVED: (
-        "سپاس، سؤال شما به درمانگاه رسید. پاسخ را ظرف {deadline} همین‌جا دریافت می‌کنید."
-    ),
-    "1 working day (working days: {days})": "یک روز کاری",
-    "{days} days": "{days} روز",
-    TYPE_QUESTION: "لطفاً سؤال خود را در یک پیام بنویسید؛ درمانگاه همین‌جا پاسخ می‌دهد.",
-    TEXT_ONLY: (
-        "متأسفم، فقط متن تایپ‌شده را می‌توانم بخوانم. لطفاً سؤال خود را بنویسید یا /report "
-        "را بفرستید."
-    ),
-    CALLBACK_DONE: "سپاس! به‌عنوان انجام‌شده ثبت شد.",
-    CALLBACK_ALREADY: "قبلاً به‌عنوان انجام‌شده ثبت شده است. سپاس!",
-    CALLBACK_NOT_YOURS: "این دکمه مربوط به این گفتگو نیست.",
-    CALLBACK_CLOSED: "این درس دیگر فعال نیست.",
-    CHECK_IN_START: (
-        "یک گزارش کوتاه: چهار سؤال. اگر همین حالا کسی در خطر است، ابتدا با اورژانس ۱۱۵ "
-        "تماس بگیرید. برای توقف /cancel را بفرستید."
-    ),
-    ASK_PHYSICAL: "۱/۴ حال جسمی بیمار امروز چطور است؟ انتخاب کنید یا چند کلمه بنویسید.",
-    ASK_MOOD: "۲/۴ حال روحی و خلق او چطور است؟ انتخاب کنید یا چند کلمه بنویسید.",
-    ASK_USE: "۳/۴ آیا نشانه‌ای از مصرف مواد یا الکل دیده‌اید؟",
-    ASK_EMERGENCY: "۴/۴ آیا همین حالا وضعیت اضطراری است؟",
-    PLEASE_CHOOSE: "لطفاً با یکی از دکمه‌ها پاسخ دهید.",
-    PLEASE_TYPE: "لطفاً چند کلمه بنویسید.",
-    CHECK_IN_CANCELLED: "گزارش لغو شد؛ چیزی فرستاده نشد.",
-    NOTHING_TO_CANCEL: "چیزی برای لغو وجود ندارد.",
-    CHECK_IN_THANKS: "سپاس. گزارش شما برای درمانگاه فرستاده شد.",
-    EMERGENCY_ADVICE: (
-        "گزارش شما برای کارکنان درمانگاه اضطراری علامت خورد، اما منتظر آن‌ها نمانید:\n\n"
-        "اگر فرد بیدار نمی‌شود، آهسته نفس می‌کشد یا نفس نمی‌کشد، یا لب‌هایش کبود است، ممکن است "
-        "دچار مسمومیت (اوردوز) شده باشد. همین حالا با اورژانس ۱۱۵ تماس بگیرید. اگر نالوکسان "
-        "دارید، آن را بدهید. فرد را به پهلو بخوابانید و تا رسیدن کمک کنارش بمانید."
-    ),
-    CLINIC_PHONE: "تلفن درمانگاه: {phone}",
-    SOMETHING_WENT_WRONG: "متأسفم، مشکلی پیش آمد. لطفاً چند دقیقه دیگر دوباره امتحان کنید.",
-}
-
 # Typed answers accepted besides the buttons (the buttons' own labels are among them), compared
 # after ``data_access.intake.folded_words``.
 _YES_WORDS = frozenset({"yes", "y", "yeah", "yep", "بله", "بلی", "آره", "اره", "آری"})
@@ -231,17 +157,40 @@ _NO_WORDS = frozenset({"no", "n", "nope", "نه", "خیر", "نخیر"})
 _UNSURE_WORDS = frozenset({"not sure", "unsure", "don t know", "dont know", "maybe",
                            "مطمئن نیستم", "نمیدانم", "نمیدونم", "شاید"})
 
-_STEPS: dict[str, tuple[str, tuple[str, ...]]] = {
-    STEP_PHYSICAL: (ASK_PHYSICAL, (GOOD, SO_SO, BAD)),
-    STEP_MOOD: (ASK_MOOD, (GOOD, SO_SO, BAD)),
-    STEP_USE: (ASK_USE, (YES, NO, NOT_SURE)),
-    STEP_EMERGENCY: (ASK_EMERGENCY, (YES, NO)),
+_QUESTIONS: dict[str, str] = {
+    STEP_PHYSICAL: ASK_PHYSICAL,
+    STEP_MOOD: ASK_MOOD,
+    STEP_USE: ASK_USE,
+    STEP_EMERGENCY: ASK_EMERGENCY,
+}
+_CHOICES: dict[str, tuple[str, ...]] = {
+    STEP_PHYSICAL: (GOOD, SO_SO, BAD),
+    STEP_MOOD: (GOOD, SO_SO, BAD),
+    STEP_USE: (YES, NO, NOT_SURE),
+    STEP_EMERGENCY: (YES, NO),
+}
+_COMPLETION_TEXTS: dict[Completion, str] = {
+    Completion.COMPLETED: CALLBACK_DONE,
+    Completion.ALREADY_COMPLETED: CALLBACK_ALREADY,
+    Completion.NOT_YOURS: CALLBACK_NOT_YOURS,
+    Completion.CLOSED: CALLBACK_CLOSED,
+}
+_COMPLETION_OUTCOMES: dict[Completion, str] = {
+    Completion.COMPLETED: "completed",
+    Completion.ALREADY_COMPLETED: "other",
+    Completion.NOT_YOURS: "refused",
+    Completion.CLOSED: "refused",
 }
 
 
 def say(language: str, message: str, /, **values: object) -> str:
-    """A bot text in the member's language."""
-    return in_language(language, PERSIAN, message, **values)
+    """``t(message, **values)`` in ``language``, from the project's catalogs.
+
+    The message reaches ``t`` through a parameter, so the catalogs' extractor
+    (``i18n.extraction``) reads ``say``'s second argument at each call instead.
+    """
+    with translating(language):
+        return t(message, **values)
 
 
 # -- results -----------------------------------------------------------------------------------
@@ -312,11 +261,21 @@ class IntakeResult:
 # -- reading updates ---------------------------------------------------------------------------
 
 def _command(text: str) -> tuple[str | None, str]:
-    """(``/report``, rest) for a command, also ``/report@HamrahBot``; (None, text) otherwise."""
+    """(``/report``, rest) for a command, also ``/report@HamrahBot``; (None, text) otherwise.
+    Persian or Arabic-Indic digits in the argument (an invite code) read as ASCII ones."""
     if not text.startswith("/"):
         return None, text
     head, _, rest = text.partition(" ")
-    return head.split("@", 1)[0].lower(), rest.strip()
+    return head.split("@", 1)[0].lower(), to_ascii_digits(rest.strip())
+
+
+def _typed_code(text: str) -> str | None:
+    """``text`` when it is nothing but an invite code typed by hand (any case, spaces, dashes,
+    Persian digits), so that a member who copies the code without the link is linked too."""
+    code = normalise_code(text)
+    if len(code) == CODE_LENGTH and all(char in ALPHABET for char in code):
+        return code
+    return None
 
 
 def _stranger_language(sender: object) -> str:
@@ -341,11 +300,12 @@ def _sign(text: str, *, allow_unsure: bool) -> UseSign | None:
 
 
 def _ask(chat_id: str, language: str, step: str, before: str | None = None) -> Reply:
-    question, choices = _STEPS[step]
-    text = say(language, question)
+    """The step's question and its choices; ``before``, already in the member's language,
+    comes first."""
+    text = say(language, _QUESTIONS[step])
     if before is not None:
-        text = f"{say(language, before)}\n\n{text}"
-    return Reply(chat_id, text, tuple(say(language, choice) for choice in choices))
+        text = f"{before}\n\n{text}"
+    return Reply(chat_id, text, tuple(say(language, choice) for choice in _CHOICES[step]))
 
 
 # -- handling one update -----------------------------------------------------------------------
@@ -379,6 +339,9 @@ def _message(context: _Context, message: dict[str, Any]) -> Handled:
     if command == "/start" and argument:
         return _link(context, chat_id, argument, member, message.get("from"))
     if member is None:
+        typed = _typed_code(text) if command is None else None
+        if typed is not None:
+            return _link(context, chat_id, typed, member, message.get("from"))
         count_unknown_chat(context.session)
         return Handled("unknown_chat", [
             Reply(chat_id, say(_stranger_language(message.get("from")), NOT_LINKED))])
@@ -425,7 +388,8 @@ def _member_command(context: _Context, chat_id: str, member: LinkedMember,
     if command == "/report":
         save_conversation(context.session, chat_id=chat_id, member_id=member.id,
                           step=STEP_PHYSICAL, answers={}, now=context.now)
-        return Handled("other", [_ask(chat_id, language, STEP_PHYSICAL, CHECK_IN_START)])
+        return Handled("other", [_ask(chat_id, language, STEP_PHYSICAL,
+                                      say(language, CHECK_IN_START))])
     if command == "/cancel":
         ended = end_conversation(context.session, chat_id)
         text = CHECK_IN_CANCELLED if ended else NOTHING_TO_CANCEL
@@ -438,19 +402,21 @@ def _check_in_step(context: _Context, chat_id: str, member: LinkedMember, step: 
     language = member.language
     if step in (STEP_PHYSICAL, STEP_MOOD):
         if not text:
-            return Handled("other", [_ask(chat_id, language, step, PLEASE_TYPE)])
+            return Handled("other", [_ask(chat_id, language, step, say(language, PLEASE_TYPE))])
         following = STEP_MOOD if step == STEP_PHYSICAL else STEP_USE
         return _next_step(context, chat_id, member, following, {**answers, step: text})
     if step == STEP_USE:
         sign = _sign(text, allow_unsure=True)
         if sign is None:
-            return Handled("other", [_ask(chat_id, language, step, PLEASE_CHOOSE)])
+            return Handled("other", [_ask(chat_id, language, step,
+                                          say(language, PLEASE_CHOOSE))])
         return _next_step(context, chat_id, member, STEP_EMERGENCY,
                           {**answers, step: sign.value})
     if step == STEP_EMERGENCY:
         sign = _sign(text, allow_unsure=False)
         if sign is None:
-            return Handled("other", [_ask(chat_id, language, step, PLEASE_CHOOSE)])
+            return Handled("other", [_ask(chat_id, language, step,
+                                          say(language, PLEASE_CHOOSE))])
         return _finish_check_in(context, chat_id, member, answers, sign == UseSign.YES)
     end_conversation(context.session, chat_id)
     return Handled("other", [Reply(chat_id, say(language, HELP), remove_choices=True)])
@@ -487,7 +453,7 @@ def _question(context: _Context, chat_id: str, member: LinkedMember, text: str) 
     ask_question(context.session, member_id=member.id, body=text, asked_at=context.now,
                  actor=ACTOR)
     rule, week = clinic_deadline(context.session, member.clinic_id)
-    with use_translator(translator(member.language, PERSIAN)):
+    with translating(member.language):
         reply = t(QUESTION_RECEIVED, deadline=describe_deadline(rule, week))
     return Handled("question", [Reply(chat_id, reply)])
 
@@ -511,14 +477,9 @@ def _callback(context: _Context, query: dict[str, Any]) -> Handled:
             return Handled("ignored", callback=answer)
         completion = complete_assignment(context.session, member_id=member.id,
                                          assignment_id=int(number), now=context.now)
-        text, outcome = {
-            Completion.COMPLETED: (CALLBACK_DONE, "completed"),
-            Completion.ALREADY_COMPLETED: (CALLBACK_ALREADY, "other"),
-            Completion.NOT_YOURS: (CALLBACK_NOT_YOURS, "refused"),
-            Completion.CLOSED: (CALLBACK_CLOSED, "refused"),
-        }[completion]
-        return Handled(outcome, callback=CallbackAnswer(answer.callback_query_id,
-                                                         say(member.language, text)))
+        text = say(member.language, _COMPLETION_TEXTS[completion])
+        return Handled(_COMPLETION_OUTCOMES[completion],
+                       callback=CallbackAnswer(answer.callback_query_id, text))
     if data == ASK:
         assignment_id = assignment_of_markup(message.get("reply_markup"))
         opened = assignment_id is not None and mark_opened(
