@@ -417,12 +417,6 @@ def attempt_history(session: Session, patient_id: int, limit: int = 20) -> list[
     ))
 
 
-def record_worklist_export(session: Session, *, actor: str, rows: int, as_of: date) -> None:
-    """Audit an export of the worklist: it carries patient codes and reasons off the server."""
-    record_audit(session, actor=actor, action=AuditAction.EXPORT, entity="outreach_worklist",
-                 entity_id=as_of.isoformat(), summary=f"{rows} rows as CSV")
-
-
 def urgent_count(items: Sequence[WorklistItem]) -> int:
     return sum(1 for item in items if item.tier == Tier.URGENT)
 

@@ -25,7 +25,6 @@ from data_access.outreach import (
     log_attempt,
     outreach_facts,
     outreach_worklist,
-    record_worklist_export,
     worklist_context,
 )
 from domain.outreach import ReasonCode, Tier
@@ -249,12 +248,10 @@ def test_log_attempt_checks_input_and_audits(session: Session) -> None:
     assert (stored.note, stored.tier, stored.outcome) == (
         "Sent the naloxone leaflet", "high", "message_sent")
     session.commit()
-    with session.begin():
-        record_worklist_export(session, actor="supervisor", rows=3, as_of=AS_OF)
     audit = session.scalars(select(AuditLog).where(AuditLog.seq > before)
                             .order_by(AuditLog.seq)).all()
     assert [(row.action, row.entity) for row in audit] == [
-        ("create", "outreach_attempt"), ("export", "outreach_worklist")]
+        ("create", "outreach_attempt")]
     assert verify_audit_chain(session).broken is None
 
 
