@@ -7,14 +7,15 @@ from datetime import timedelta
 import streamlit as st
 
 from components import auth, state
+from components.direction import page_direction
 from components.emergency_banner import emergency_banner
 from components.navigation import navigation_badges, navigation_for
 from components.open_link import is_open_link, open_link_screen
 from components.resources import app_settings, database
 from data_access.clock import utc_now
 from data_access.engine import DatabaseConfigError
-from domain.text import t, use_translator
-from i18n.catalog import translator_for
+from domain.text import t
+from i18n.catalog import SOURCE_LANGUAGE, interface_language
 from settings import SettingsError
 
 st.set_page_config(page_title="Hamrah", page_icon=":material/diversity_1:", layout="wide")
@@ -36,7 +37,7 @@ cookie = auth.VersionedCookie(settings)
 user = auth.authenticate(db, settings, cookie)
 
 if user is not None:
-    with use_translator(translator_for(user.language)), st.sidebar:
+    with interface_language(user.language), st.sidebar:
         st.caption(t("Signed in as {name} ({role})", name=user.display_name, role=user.role.value))
         if st.button(t("Sign out"), key="sign_out"):
             # Signed out in this same run, so the cookie's deletion reaches the browser.
@@ -45,6 +46,7 @@ if user is not None:
 
 
 def sign_in_screen() -> None:
+    page_direction(SOURCE_LANGUAGE)
     st.title("Hamrah")
     if auth.login_form(db, settings, cookie) is not None:
         st.rerun()
@@ -56,8 +58,9 @@ if user is None:
     st.stop()
 
 auth.write_pending_cookie(user, cookie)
-with use_translator(translator_for(user.language)):
+with interface_language(user.language):
     page = st.navigation(navigation_for(user.role, navigation_badges(user, settings)))
+    page_direction(user.language)
     emergency_banner(user)
     with st.sidebar:
 

@@ -104,17 +104,19 @@ class VersionedCookie(CookieModel):  # type: ignore[misc]  # the library is unty
 def _signed_in(info: StaffInfo) -> state.SignedInUser:
     return state.SignedInUser(
         id=info.id, username=info.username, display_name=info.display_name, role=info.role,
-        language=info.language, session_version=info.session_version,
+        language=info.language, calendar=info.calendar, session_version=info.session_version,
         clinic_ids=info.clinic_ids, clinic_codes=info.clinic_codes,
     )
 
 
 def _end_session(db: Database, user: state.SignedInUser, action: AuditAction, notice: str,
-                 cookie: VersionedCookie) -> None:
+                 cookie: VersionedCookie, *, summary: str) -> None:
+    """``notice`` is shown to the user in their language; ``summary`` goes to the audit log,
+    which stays in English whatever the user reads."""
     with db.sessions() as session, session.begin():
         revoke_sessions(session, username=user.username)
         record_audit(session, actor=user.username, action=action, entity="staff_user",
-                     entity_id=user.id, summary=notice)
+                     entity_id=user.id, summary=summary)
     cookie.delete_cookie()
     state.set_signed_in(None)
     state.set_last_activity(None)
@@ -139,7 +141,9 @@ def authenticate(db: Database, settings: Settings, cookie: VersionedCookie,
         if last is not None and idle_expired(last, now, timeout):
             _end_session(db, user, AuditAction.IDLE_LOGOFF,
                          t("Signed out after {minutes:g} minutes without activity.",
-                           minutes=settings.idle_timeout_minutes), cookie)
+                           minutes=settings.idle_timeout_minutes), cookie,
+                         summary=f"Signed out after {settings.idle_timeout_minutes:g} minutes "
+                                 "without activity.")
             return None
         state.set_last_activity(now)
         return user
@@ -201,7 +205,8 @@ def write_pending_cookie(user: state.SignedInUser, cookie: VersionedCookie) -> N
 
 
 def logout(db: Database, user: state.SignedInUser, cookie: VersionedCookie) -> None:
-    _end_session(db, user, AuditAction.LOGOUT, t("You have signed out."), cookie)
+    _end_session(db, user, AuditAction.LOGOUT, t("You have signed out."), cookie,
+                 summary="You have signed out.")
 
 
 def require_page(page_key: str) -> state.SignedInUser:

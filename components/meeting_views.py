@@ -17,8 +17,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from components.dates import date_field
 from components.resources import database
-from components.state import meeting_position, set_meeting_position
+from components.state import SignedInUser, meeting_position, set_meeting_position
 from data_access.meetings import MeetingSummary, agenda_candidates
 from domain.meetings import MAX_WHAT_CHARS, AgendaEntry, reasons_text
 from domain.readiness import Criterion, is_step_down_ready
@@ -152,12 +153,14 @@ def open_questions(questions: pd.DataFrame) -> None:
 
 
 def decision_form(owners: Mapping[int, str], *, not_before: date, default_due: date,
-                  key: str) -> tuple[str, int | None, date | None] | None:
+                  key: str, user: SignedInUser) -> tuple[str, int | None, date | None] | None:
     """What was decided, who does it, by when; return the three when submitted.
 
     ``key`` names one patient's form, so a decision typed for one patient never follows the
     chair to the next. The inputs are kept when the page refuses the decision, so nothing
-    typed is lost; after a saved decision the page calls :func:`clear_decision_form`.
+    typed is lost; after a saved decision the page calls :func:`clear_decision_form`. The due
+    date is asked in the user's calendar (``components.dates``); a due date typed wrong is
+    refused under the field and nothing is returned.
     """
     if st.session_state.pop(f"{key}__clear", False):
         # Set before the widgets exist in this run, so the browser shows the empty form too.
@@ -171,12 +174,13 @@ def decision_form(owners: Mapping[int, str], *, not_before: date, default_due: d
                                        format_func=owners.__getitem__,
                                        placeholder=t("Choose who will do it"),
                                        key=f"{key}_owner")
-        due = due_column.date_input(t("Due on"), value=default_due, min_value=not_before,
-                                    key=f"{key}_due")
+        with due_column:
+            due = date_field(t("Due on"), default_due, min_value=not_before, key=f"{key}_due",
+                             user=user)
         submitted = st.form_submit_button(t("Record decision"), type="primary")
-    if not submitted:
+    if not submitted or due.refused:
         return None
-    return what, owner, due if isinstance(due, date) else None
+    return what, owner, due.day
 
 
 def clear_decision_form(key: str) -> None:

@@ -25,34 +25,48 @@ def rate_text(row: Mapping[str, Any], name: str) -> str:
              n=row[f"{name}_n"], of=row[f"{name}_of"])
 
 
+def rate_figure(row: Mapping[str, Any], name: str, label: str, help_text: str = "") -> Figure:
+    """A rate as a metric: the percentage large, "12 of 15" under it, "—" when nothing counts."""
+    percent = row[f"{name}_pct"]
+    if percent is None or pd.isna(percent):
+        return Figure(label, "—", help_text, t("nothing to count"))
+    return Figure(label, t("{percent} %", percent=f"{float(percent):.0f}"), help_text,
+                  t("{n} of {of}", n=row[f"{name}_n"], of=row[f"{name}_of"]))
+
+
 def headline(row: Mapping[str, Any], *, key_prefix: str) -> None:
-    """The period's figures in two rows of metrics: patients, then families and the team."""
+    """The period's figures in three rows: patients, retention and screens, families."""
     figure_row(
         [
             Figure(t("Active patients"), int(row["active_patients"]),
                    t("In treatment on the period's last day.")),
             Figure(t("Admissions"), int(row["admissions"])),
             Figure(t("Discharges"), int(row["discharges"])),
-            Figure(t("90-day retention"), rate_text(row, "retention_90"),
-                   t("Admissions whose 90 days ended in the period: still in treatment, no gap "
-                     "longer than 7 days (ASPE).")),
-            Figure(t("180-day retention"), rate_text(row, "retention_180"),
-                   t("As 90-day retention over 180 days (NQF 3175).")),
         ],
         key_prefix=f"{key_prefix}_patients",
     )
     figure_row(
         [
-            Figure(t("Unexpected-positive screens"), rate_text(row, "unexpected_positive"),
-                   t("Screens in the period with a substance that was not prescribed.")),
-            Figure(t("With a consented support member"), rate_text(row, "consented_support")),
-            Figure(t("Family engagement"), rate_text(row, "family_engagement"),
-                   t("Consented members active in the 30 days to the period's end.")),
-            Figure(t("Modules completed"), rate_text(row, "module_completion"),
-                   t("Of the modules assigned in the period that reached a family.")),
-            Figure(t("Questions answered in time"), rate_text(row, "answered_in_time"),
-                   t("Of the questions asked in the period whose deadline has passed or that "
-                     "were answered.")),
+            rate_figure(row, "retention_90", t("90-day retention"),
+                        t("Admissions whose 90 days ended in the period: still in treatment, no "
+                          "gap longer than 7 days (ASPE).")),
+            rate_figure(row, "retention_180", t("180-day retention"),
+                        t("As 90-day retention over 180 days (NQF 3175).")),
+            rate_figure(row, "unexpected_positive", t("Unexpected-positive screens"),
+                        t("Screens in the period with a substance that was not prescribed.")),
+        ],
+        key_prefix=f"{key_prefix}_retention",
+    )
+    figure_row(
+        [
+            rate_figure(row, "consented_support", t("With a consented support member")),
+            rate_figure(row, "family_engagement", t("Family engagement"),
+                        t("Consented members active in the 30 days to the period's end.")),
+            rate_figure(row, "module_completion", t("Modules completed"),
+                        t("Of the modules assigned in the period that reached a family.")),
+            rate_figure(row, "answered_in_time", t("Questions answered in time"),
+                        t("Of the questions asked in the period whose deadline has passed or "
+                          "that were answered.")),
         ],
         key_prefix=f"{key_prefix}_families",
     )

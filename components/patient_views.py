@@ -7,6 +7,8 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
+from components.dates import shown_date
+from components.state import SignedInUser
 from data_access.patient_record import MemberView, PatientHeader
 from domain.readiness import Criterion
 from domain.roster import flag_text, missed_dose_action_text
@@ -16,16 +18,23 @@ from domain.text import t
 
 
 def patient_header(header: PatientHeader, signals: PatientSignals | None, *,
-                   key_prefix: str) -> None:
+                   user: SignedInUser, key_prefix: str) -> None:
+    """Who the patient is and how treatment stands; dates in the reader's calendar."""
     st.title(f"{header.code} · {header.first_name} {header.last_name}")
     st.caption(t("{clinic} · {sex}, born {year} · {substance} · psychologist: {psychologist}",
                  clinic=header.clinic_code, sex=header.sex, year=header.birth_year,
                  substance=header.primary_substance, psychologist=header.psychologist or "—"))
+    if header.discharged_on is None:
+        st.caption(t("Admitted {date}", date=shown_date(header.admission_date, user)))
+    else:
+        st.caption(t("Admitted {admitted} · discharged {discharged}",
+                     admitted=shown_date(header.admission_date, user),
+                     discharged=shown_date(header.discharged_on, user)))
     columns = st.columns(5)
     columns[0].metric(t("Dose ({medication})", medication=header.medication),
                       f"{header.dose_mg:g} mg")
     columns[1].metric(t("Phase"), header.phase.value,
-                      help=t("since {date}", date=header.phase_since.isoformat()))
+                      help=t("since {date}", date=shown_date(header.phase_since, user)))
     if signals is not None:
         adherence = ("—" if signals.adherence_28d is None
                      else f"{signals.adherence_28d:.0%}")

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import streamlit as st
 
+from domain.calendars import Calendar
 from domain.vocabulary import Role
 
 SIGNED_IN = "hamrah_signed_in"
@@ -25,6 +26,8 @@ class SignedInUser:
     session_version: int
     clinic_ids: tuple[int, ...]
     clinic_codes: tuple[str, ...]
+    # The calendar dates are shown and typed in (components.dates); the user's own setting.
+    calendar: Calendar = Calendar.GREGORIAN
 
 
 def init_state() -> None:

@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from domain.calendars import Calendar
 from domain.deadlines import MONDAY_TO_FRIDAY, AnswerDeadline
 from domain.meetings import MAX_WHAT_CHARS
 from domain.outreach import Tier
@@ -93,6 +94,7 @@ class StaffUser(Base):
     __tablename__ = "staff_user"
     __table_args__ = (
         one_of("role", Role),
+        one_of("calendar", Calendar),
         CheckConstraint("failed_logins >= 0", name="failed_logins_non_negative"),
     )
 
@@ -102,6 +104,10 @@ class StaffUser(Base):
     password_hash: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(8), default="en")
+    # How dates are shown and typed for this user (domain.calendars); storage stays Gregorian.
+    calendar: Mapped[str] = mapped_column(
+        String(10), default=Calendar.GREGORIAN.value, server_default=Calendar.GREGORIAN.value
+    )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)

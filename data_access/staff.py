@@ -1,4 +1,5 @@
-"""Staff accounts: creation, listing, login checks with soft lockout, unlock, password change.
+"""Staff accounts: creation, listing, login checks with soft lockout, unlock, password change,
+and each user's preferences (interface language and calendar).
 
 Every change here is audited and bumps nothing silently. ``session_version`` is the server-side
 switch for re-login cookies: logout, password change and unlock increase it, and a cookie or a
@@ -19,7 +20,9 @@ from data_access.clock import utc_now
 from data_access.models import Clinic, StaffClinic, StaffUser
 from data_access.passwords import hash_password, password_matches
 from domain.accounts import failed_login_outcome, is_locked, password_problems
-from domain.vocabulary import AuditAction, Role
+from domain.calendars import Calendar
+from domain.vocabulary import AuditAction, Role, values
+from i18n.catalog import LANGUAGES
 
 
 class StaffError(ValueError):
@@ -39,6 +42,7 @@ class StaffInfo:
     display_name: str
     role: Role
     language: str
+    calendar: Calendar
     active: bool
     locked_until: datetime | None
     failed_logins: int
@@ -67,6 +71,7 @@ def _info(user: StaffUser, clinics: list[tuple[int, str]]) -> StaffInfo:
         display_name=user.display_name,
         role=Role(user.role),
         language=user.language,
+        calendar=Calendar(user.calendar),
         active=user.active,
         locked_until=user.locked_until,
         failed_logins=user.failed_logins,
@@ -95,6 +100,7 @@ def add_user(
     language: str = "en",
     policy: PasswordPolicy = PasswordPolicy(),
 ) -> StaffInfo:
+    _check_language(language)
     username = username.strip()
     if not username or len(username) > 64 or any(c.isspace() for c in username):
         raise StaffError("a username has 1 to 64 characters and no spaces")
@@ -132,6 +138,39 @@ def add_user(
                  summary=f"add {username} role={role.value} clinics={','.join(clinic_codes)}")
     session.flush()
     return _info(user, sorted((c.id, c.code) for c in clinics))
+
+
+def _check_language(language: str) -> None:
+    if language not in LANGUAGES:
+        raise StaffError(f"unknown language {language!r} (one of: {', '.join(LANGUAGES)})")
+
+
+def set_preferences(session: Session, *, user_id: int, language: str, calendar: Calendar | str,
+                    actor: str) -> StaffInfo:
+    """Set the language a user's dashboard speaks and the calendar its dates are shown and typed
+    in (issue 9); audited when something changed. Returns the user as stored now.
+
+    A preference is no access right: the user's sessions stay valid (``session_version`` is not
+    raised), and the page that changes it takes effect at once.
+    """
+    _check_language(language)
+    if calendar not in values(Calendar):
+        raise StaffError(f"unknown calendar {calendar!r} "
+                         f"(one of: {', '.join(values(Calendar))})")
+    user = session.get(StaffUser, user_id)
+    if user is None:
+        raise StaffError(f"no user with id {user_id}")
+    changes = [f"{name} {old} -> {new}" for name, old, new in (
+        ("language", user.language, language), ("calendar", user.calendar, str(calendar)),
+    ) if old != new]
+    user.language = language
+    user.calendar = str(calendar)
+    if changes:
+        record_audit(session, actor=actor, action=AuditAction.USER_ADMIN, entity="staff_user",
+                     entity_id=user.id, summary=f"preferences {user.username}: "
+                                               + ", ".join(changes))
+    session.flush()
+    return _info(user, _clinics_of(session, [user.id]).get(user.id, []))
 
 
 def list_users(session: Session) -> list[StaffInfo]:

@@ -16,6 +16,7 @@ import streamlit as st
 from components import meeting_views, patient_charts, patient_views
 from components.action_items import open_actions_section
 from components.auth import require_page
+from components.dates import shown_date
 from components.export_buttons import meeting_minutes_button
 from components.resources import app_settings, current_database
 from components.state import (
@@ -89,7 +90,7 @@ def choose_meeting() -> None:
     if meetings:
         st.dataframe(meeting_views.meetings_frame(meetings), hide_index=True, width="stretch",
                      key="meeting_list")
-        labels = {m.id: t("{date} · {n} patients · {status}", date=m.held_on.isoformat(),
+        labels = {m.id: t("{date} · {n} patients · {status}", date=shown_date(m.held_on, user),
                           n=m.patients, status=t("closed") if m.closed else t("open"))
                   for m in meetings}
         pick_column, open_column = st.columns([3, 1], vertical_alignment="bottom")
@@ -181,7 +182,7 @@ def patient_screen(agenda: MeetingAgenda, position: int) -> None:
     signals = signals_list[0] if signals_list else None
 
     with st.container(key=meeting_views.SCREEN_KEY):
-        patient_views.patient_header(header, signals, key_prefix="meeting")
+        patient_views.patient_header(header, signals, user=user, key_prefix="meeting")
         st.info(t("On the agenda: {reasons}", reasons=reasons_text(entry.reasons)))
         if signals is not None:
             patient_views.flags_list(signals)
@@ -202,7 +203,7 @@ def patient_screen(agenda: MeetingAgenda, position: int) -> None:
                 width="stretch")
 
         st.subheader(t("Phase {phase} since {date}: step-down readiness",
-                       phase=header.phase.value, date=header.phase_since.isoformat()))
+                       phase=header.phase.value, date=shown_date(header.phase_since, user)))
         meeting_views.readiness_lines(signals.readiness if signals is not None else ())
 
         st.subheader(t("Family engagement and open questions"))
@@ -225,7 +226,7 @@ def patient_screen(agenda: MeetingAgenda, position: int) -> None:
             form_key = f"{DECISION_FORM}_{pid}"
             decision = meeting_views.decision_form(
                 owners, not_before=not_before, default_due=not_before + timedelta(days=7),
-                key=form_key)
+                key=form_key, user=user)
             if decision is not None:
                 record_decision(agenda, entry.patient_code, pid, *decision, form_key=form_key)
 
@@ -259,7 +260,7 @@ def run_meeting(meeting_id: int) -> None:
     meeting_views.projector_style()
     title_column, leave_column = st.columns([4, 1], vertical_alignment="center")
     title_column.caption(t("Case meeting · {clinic} · {date}", clinic=agenda.clinic_code,
-                           date=agenda.held_on.isoformat())
+                           date=shown_date(agenda.held_on, user))
                          + (" · " + t("closed") if agenda.closed else ""))
     if leave_column.button(t("Back to meetings"), key="meeting_leave"):
         set_current_meeting(None)
@@ -282,7 +283,7 @@ def run_meeting(meeting_id: int) -> None:
                 close_meeting(session, meeting_id=agenda.id, clinic_ids=user.clinic_ids,
                               actor=user.username)
             set_current_meeting(None)
-            set_notice(t("Meeting of {date} closed.", date=agenda.held_on.isoformat()))
+            set_notice(t("Meeting of {date} closed.", date=shown_date(agenda.held_on, user)))
             st.rerun()
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from components.auth import require_page
 from components.caches import clear_patient_caches
+from components.dates import shown_moment
 from components.emergency_banner import INBOX_TAB_KEY
 from components.inbox_views import (
     question_frame,
@@ -103,7 +104,7 @@ def questions_section() -> None:
                    patient=question.patient_code))
     st.markdown(f"> {question.body}")
     if question.answered_at is not None:
-        st.caption(t("Answered at {time}.", time=f"{question.answered_at:%Y-%m-%d %H:%M}"))
+        st.caption(t("Answered at {time}.", time=shown_moment(question.answered_at, user)))
         return
     if question.consent_scope is None:
         st.warning(t("This family member has no active consent. Answer with general "
@@ -174,7 +175,7 @@ def reports_section() -> None:
     # The oldest open emergency is preselected: it is the one to act on.
     if open_count and "inbox_report_pick" not in st.session_state:
         st.session_state["inbox_report_pick"] = reports[0].id
-    choices = {r.id: f"{r.patient_code} · {r.reported_at:%Y-%m-%d %H:%M} · {r.severity}"
+    choices = {r.id: f"{r.patient_code} · {shown_moment(r.reported_at, user)} · {r.severity}"
                + (" · " + t("EMERGENCY") if r.emergency else "") for r in reports}
     chosen = synced_pick(t("Report"), choices, picked, key="inbox_report_pick")
     report = next((r for r in reports if r.id == chosen), None)
@@ -184,12 +185,12 @@ def reports_section() -> None:
     if report.acknowledged_at is not None:
         st.caption(t("Acknowledged by {name} at {time}: {action}",
                      name=report.acknowledged_by or "—",
-                     time=f"{report.acknowledged_at:%Y-%m-%d %H:%M}",
+                     time=shown_moment(report.acknowledged_at, user),
                      action=report.action_taken or ""))
         return
     kind = t("emergency report") if report.emergency else t("report")
     st.subheader(t("Acknowledge the {kind} about {patient} ({time})", kind=kind,
-                   patient=report.patient_code, time=f"{report.reported_at:%Y-%m-%d %H:%M}"))
+                   patient=report.patient_code, time=shown_moment(report.reported_at, user)))
     with st.form(f"acknowledge_{report.id}"):
         action = st.text_area(t("What was done"), key="inbox_ack_action",
                               placeholder=t("e.g. called the mother, ambulance sent, naloxone "

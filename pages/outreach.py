@@ -13,6 +13,7 @@ import streamlit as st
 from components import outreach_data
 from components.auth import require_page
 from components.caches import clear_patient_caches
+from components.dates import date_field, shown_date
 from components.export_buttons import table_download_buttons
 from components.navigation import go_to
 from components.outreach_views import export_frame, worklist_table
@@ -56,7 +57,7 @@ audit_view(user, entity="outreach_worklist", entity_id=as_of.isoformat(),
            summary=f"{len(view.items)} items, clinics {', '.join(user.clinic_codes)}")
 st.caption(t("{shown} of {total} families to reach · {urgent} urgent · as of {date}",
              shown=len(items), total=len(view.items), urgent=view.urgent,
-             date=as_of.isoformat()))
+             date=shown_date(as_of, user)))
 if not view.items:
     st.success(t("No family needs a call today."))
 
@@ -102,14 +103,17 @@ with st.form("log_attempt", clear_on_submit=True):
     outcome = st.radio(t("Outcome"), values(OutreachOutcome), horizontal=True,
                        key="attempt_outcome")
     note = st.text_area(t("Note"), key="attempt_note", max_chars=2000)
-    follow_up = st.date_input(t("Follow up on (hides the item until then)"), value=None,
-                              min_value=as_of + timedelta(days=1), key="attempt_follow_up")
+    follow_up = date_field(t("Follow up on (hides the item until then)"), None,
+                           min_value=as_of + timedelta(days=1), key="attempt_follow_up",
+                           user=user)
     submitted = st.form_submit_button(t("Log attempt"), type="primary")
-if submitted:
+if submitted and follow_up.refused:
+    st.error(t("Nothing was logged: correct the follow-up date and log the attempt again."))
+elif submitted:
     try:
         with current_database().sessions() as session, session.begin():
             log_attempt(session, patient_id=selected.patient_id, member_id=member_id,
-                        channel=channel, outcome=outcome, note=note, follow_up_on=follow_up,
+                        channel=channel, outcome=outcome, note=note, follow_up_on=follow_up.day,
                         tier=selected.tier, actor=user.username, by_user_id=user.id, today=as_of)
     except OutreachInputError as error:
         st.error(str(error))

@@ -13,6 +13,7 @@ import streamlit as st
 
 from components import overview_data
 from components.auth import require_page
+from components.dates import shown_date
 from components.export_buttons import table_download_buttons, workbook_download_button
 from components.overview_charts import (
     adherence_chart,
@@ -78,7 +79,8 @@ with st.spinner(t("Counting the clinic's figures…")):
 audit_view(user, entity="overview", entity_id=f"{scope}:{period.start}:{period.end}",
            summary=f"overview of {scope}, {period.start} to {period.end}")
 st.caption(t("{clinics} · {start} to {end} · figures of a day are taken on {end}",
-             clinics=scope, start=period.start.isoformat(), end=period.end.isoformat()))
+             clinics=scope, start=shown_date(period.start, user),
+             end=shown_date(period.end, user)))
 
 row: dict[str, Any] = {str(k): v for k, v in view.period.iloc[0].items()}
 headline(row, key_prefix="overview")

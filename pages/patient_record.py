@@ -81,7 +81,7 @@ signals = signals_list[0] if signals_list else None
 notice = take_notice()
 if notice:
     st.success(notice)
-patient_views.patient_header(header, signals, key_prefix="record")
+patient_views.patient_header(header, signals, user=user, key_prefix="record")
 patient_summary_button(picked, user, key_prefix="record", patient_code=header.code, as_of=as_of)
 if signals is not None:
     patient_views.flags_list(signals)

@@ -20,6 +20,7 @@ from data_access.staff import (
 from domain.accounts import is_locked
 from domain.text import t
 from domain.vocabulary import Role, values
+from i18n.catalog import LANGUAGE_NAMES, LANGUAGES
 
 user = require_page("users")
 settings = app_settings()
@@ -75,7 +76,8 @@ with st.form("add_user", clear_on_submit=True):
     display_name = st.text_input(t("Name"))
     role = st.selectbox(t("Role"), values(Role), index=1)
     chosen = st.multiselect(t("Clinics"), [c.code for c in clinics])
-    language = st.selectbox(t("Language"), ["en", "fa"])
+    language = st.selectbox(t("Language"), LANGUAGES,
+                            format_func=lambda code: LANGUAGE_NAMES.get(code, code))
     password = st.text_input(t("Initial password"), type="password",
                              help=t("At least {n} characters.", n=settings.min_password_length))
     if st.form_submit_button(t("Add user")):

@@ -59,7 +59,9 @@ def clinic_history(database: Database) -> dict[str, int]:
 
 
 def metric(at: AppTest, label: str) -> str:
-    return next(str(m.value) for m in at.metric if m.label == label)
+    """The metric's value, and the grey line under it when there is one ("50 % · 1 of 2")."""
+    shown = next(m for m in at.metric if m.label == label)
+    return f"{shown.value} · {shown.delta}" if shown.delta else str(shown.value)
 
 
 def test_supervisor_reads_the_clinic_and_splits_it(
@@ -71,9 +73,9 @@ def test_supervisor_reads_the_clinic_and_splits_it(
     assert metric(at, "Active patients") == "2"
     assert metric(at, "Admissions") == "3"
     assert metric(at, "Discharges") == "1"
-    assert metric(at, "90-day retention") == "50 % (1 of 2)"
-    assert metric(at, "180-day retention") == "100 % (1 of 1)"
-    assert metric(at, "Unexpected-positive screens") == "—"  # no screen: not 0 %
+    assert metric(at, "90-day retention") == "50 % · 1 of 2"
+    assert metric(at, "180-day retention") == "100 % · 1 of 1"
+    assert metric(at, "Unexpected-positive screens") == "— · nothing to count"  # not 0 %
     with database.sessions() as session:
         views = session.execute(select(AuditLog.actor, AuditLog.entity).where(
             AuditLog.action == "view", AuditLog.entity == "overview")).all()
