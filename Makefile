@@ -8,7 +8,7 @@ PORT ?= 8501
 DEMO_PATIENTS ?= 300
 DEMO_DAYS ?= 365
 
-.PHONY: install run db test lint typecheck pytest chromium clean bench-import catalogs
+.PHONY: install run db test lint typecheck pytest chromium clean bench-import catalogs bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,18 @@ catalogs: install
 # Import speed: 1,000,000 synthetic dose rows into a fresh SQLite file (target: <= 60 s).
 bench-import: install
 	$(BIN)/python bench/import_doses.py --rows $${ROWS:-1000000}
+
+# The benchmark suite of issue #8 (bench/README.md): pages cold and warm, the core computations,
+# the worklist against the naive way, the 1M-row import and peak memory, in one table (also in
+# bench/results.json). Built databases are kept in bench/data/ and reused. Options, e.g.
+#   make bench SCALE=demo DATABASE=sqlite RUNS=5 ROWS=100000
+# SCALE=demo,network  DATABASE=sqlite,postgresql  PARTS=pages,core,worklist,import  RUNS=5
+# ROWS=1000000  SEED=1  REBUILD=1 (build the databases again)  FRESH=1 (drop earlier rows).
+bench: install
+	$(BIN)/python -m bench.run $(if $(SCALE),--scale $(SCALE)) \
+		$(if $(DATABASE),--database $(DATABASE)) $(if $(PARTS),--parts $(PARTS)) \
+		$(if $(RUNS),--runs $(RUNS)) $(if $(ROWS),--rows $(ROWS)) $(if $(SEED),--seed $(SEED)) \
+		$(if $(REBUILD),--rebuild) $(if $(FRESH),--fresh)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -5,13 +5,15 @@
 
 The clinic, its patients (one per ``--days`` rows) and the CSV file are generated first and not
 timed; then the file is imported in one transaction, as ``hamrah import doses`` does, and the
-rows per second and the seconds of each stage are printed. Not part of the test suite.
+rows per second and the seconds of each stage are printed (and written to ``--json`` for
+``make bench``, which runs this script as its import row). Not part of the test suite.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import math
 import random
 import resource
@@ -62,6 +64,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--reimport", action="store_true",
                         help="import the same file a second time (every row unchanged)")
+    parser.add_argument("--json", type=Path, default=None, metavar="PATH",
+                        help="also write the measured figures to this JSON file")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="hamrah-bench-") as folder:
@@ -104,6 +108,7 @@ def main() -> None:
         with sessions() as session:
             stored = session.scalar(select(func.count()).select_from(DoseEvent))
         validate = stages.get("validate", 0.0)
+        first_import = seconds
         print(f"imported: {result.summary()} ({stored:,} dose rows stored)")
         print(f"validate {validate:.1f} s, write and commit {seconds - validate:.1f} s")
         print(f"total {seconds:.1f} s, {args.rows / seconds:,.0f} rows/s "
@@ -118,6 +123,12 @@ def main() -> None:
                   f"{args.rows / seconds:,.0f} rows/s")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory of this process: {peak:,.0f} MB")
+        if args.json is not None:
+            args.json.write_text(json.dumps({
+                "rows": args.rows, "stored": stored, "seconds": first_import,
+                "validate_seconds": validate, "rows_per_second": args.rows / first_import,
+                "backend": engine.url.get_backend_name(), "peak_rss_mb": peak,
+            }, indent=2) + "\n", encoding="utf-8")
         engine.dispose()
 
 
