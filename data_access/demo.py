@@ -78,7 +78,7 @@ CHUNK_ROWS = 20_000
 PATIENT_BATCH = 250
 
 ONE_DAY = timedelta(days=1)
-DAY_END = time(18, 0)  # the demo's "now" is 18:00 UTC on as_of: no timestamp is later
+DAY_END = time(0, 0)  # the demo's "now" is the start of as_of (UTC): no timestamp is in the future
 
 Row = dict[str, Any]
 Progress = Callable[[str, int, int], None]
