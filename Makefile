@@ -4,11 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 CHROMIUM := /usr/bin/chromium
+PDF_FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 PORT ?= 8501
 DEMO_PATIENTS ?= 300
 DEMO_DAYS ?= 365
 
-.PHONY: install run db test lint typecheck pytest chromium clean bench-import catalogs bench
+.PHONY: install run db test lint typecheck pytest chromium fonts clean bench-import catalogs bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +25,7 @@ db: install
 	$(BIN)/hamrah demo --if-empty --patients $(DEMO_PATIENTS) --days $(DEMO_DAYS)
 
 # The family-channel worker runs next to the dashboard and stops when the dashboard stops.
-run: db
+run: db fonts
 	$(BIN)/hamrah worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	trap 'exit 130' INT TERM; \
@@ -38,13 +39,22 @@ chromium:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; \
 	fi
 
+# Debian's DejaVu Sans for PDFs with Persian names and notes (documents/pdf_layout.py); without
+# it the PDFs fall back to Latin-1 and print Persian as "?".
+fonts:
+	@if [ ! -f $(PDF_FONT) ]; then \
+		echo "installing Debian's fonts-dejavu-core"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq fonts-dejavu-core; \
+	fi
+
 lint: install
 	$(BIN)/ruff check .
 
 typecheck: install
 	$(BIN)/mypy
 
-pytest: install chromium
+pytest: install chromium fonts
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck pytest

@@ -13,6 +13,7 @@ import streamlit as st
 
 from components.assignment_views import outcome_report, progress_table
 from components.caches import clear_patient_caches
+from components.dates import date_field, shown_date
 from components.figures import Figure, figure_row
 from components.resources import app_settings, current_database
 from components.state import SignedInUser, set_notice
@@ -85,17 +86,20 @@ def _recommend_and_assign(user: SignedInUser, patient_id: int, as_of: date) -> N
     with st.form(f"record_assign_{chosen.member_id}"):
         module_id = st.selectbox(t("Module to assign"), list(titles),
                                  format_func=lambda mid: titles[mid], key="record_assign_module")
-        due_on = st.date_input(t("Due on"), value=as_of + timedelta(days=14), min_value=as_of,
-                               key="record_assign_due")
+        due_on = date_field(t("Due on"), as_of + timedelta(days=14), min_value=as_of,
+                            key="record_assign_due", user=user)
         note = st.text_area(t("Personal note (optional)"), max_chars=1000,
                             key="record_assign_note")
         submitted = st.form_submit_button(t("Assign"), type="primary")
-    if submitted and module_id is not None:
+    if submitted and due_on.refused:
+        st.error(t("Nothing was assigned: correct the due date and assign again."))
+    elif submitted and module_id is not None:
         try:
             with current_database().sessions() as session, session.begin():
                 outcome = assign_module(session, module_id=module_id,
-                                        member_ids=[chosen.member_id], due_on=due_on, note=note,
-                                        actor=user.username, by_user_id=user.id, today=as_of,
+                                        member_ids=[chosen.member_id], due_on=due_on.day,
+                                        note=note, actor=user.username, by_user_id=user.id,
+                                        today=as_of,
                                         clinic_ids=user.clinic_ids)
         except AssignmentError as error:
             st.error(str(error))
@@ -139,12 +143,13 @@ def _revocation(user: SignedInUser, patient_id: int, as_of: date) -> None:
         st.caption(t("The patient may revoke a consent at any time (42 CFR 2.31). The member's "
                      "pending assignments are cancelled and their queued messages held back."))
         labels = {c.consent_id: f"{c.member_code} · {c.scope} · "
-                                f"{t('signed')} {c.signed_on.isoformat()}" for c in consents}
+                                f"{t('signed')} {shown_date(c.signed_on, user)}"
+                  for c in consents}
         with st.form("record_revoke"):
             consent_id = st.selectbox(t("Consent"), list(labels),
                                       format_func=lambda cid: labels[cid], key="revoke_consent")
-            revoked_on = st.date_input(t("Revoked on"), value=as_of, max_value=as_of,
-                                       key="revoke_on")
+            revoked_on = date_field(t("Revoked on"), as_of, max_value=as_of, key="revoke_on",
+                                    user=user).day
             submitted = st.form_submit_button(t("Record revocation"))
         if submitted and consent_id is not None and revoked_on is not None:
             try:

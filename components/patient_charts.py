@@ -11,6 +11,7 @@ from datetime import date
 import altair as alt
 import pandas as pd
 
+from domain.calendars import MONDAY, start_of_week
 from domain.dose_calendar import CalendarDay, DayKind
 from domain.text import t
 
@@ -20,6 +21,8 @@ DAY_COLOURS = {
     DayKind.MISSED: "#c62828",
     DayKind.NOT_SCHEDULED: "#e0e0e0",
 }
+# Python weekday numbers (Monday 0 .. Sunday 6) to the labels of the heat map's rows.
+WEEKDAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def day_label(kind: DayKind) -> str:
@@ -32,7 +35,10 @@ def day_label(kind: DayKind) -> str:
     return labels[kind]
 
 
-def calendar_frame(days: Sequence[CalendarDay]) -> pd.DataFrame:
+def calendar_frame(days: Sequence[CalendarDay], *, first_weekday: int = MONDAY) -> pd.DataFrame:
+    """One row per day with its week (counted from the first day's week) and the week's first
+    day; weeks start on ``first_weekday`` (Monday 0 .. Sunday 6), the clinic's
+    (``domain.calendars.week_start`` of its working days: Saturday for ``sat-wed``)."""
     frame = pd.DataFrame(
         {
             "date": [d.day for d in days],
@@ -41,16 +47,20 @@ def calendar_frame(days: Sequence[CalendarDay]) -> pd.DataFrame:
         }
     )
     frame["date"] = pd.to_datetime(frame["date"])
-    first_monday = frame["date"].min() - pd.to_timedelta(frame["date"].min().weekday(), "D")
-    frame["week"] = (frame["date"] - first_monday).dt.days // 7
-    frame["week_start"] = first_monday + pd.to_timedelta(frame["week"] * 7, "D")
-    frame["weekday"] = frame["date"].dt.day_name().str[:3]
+    first_day = frame["date"].min()  # NaT without days: every column stays empty
+    first_start = (first_day if pd.isna(first_day)
+                   else pd.Timestamp(start_of_week(first_day.date(), first_weekday)))
+    frame["week"] = (frame["date"] - first_start).dt.days // 7
+    frame["week_start"] = first_start + pd.to_timedelta(frame["week"] * 7, "D")
+    frame["weekday"] = [WEEKDAY_LABELS[day.weekday()] for day in frame["date"]]
     return frame
 
 
-def dose_calendar_chart(days: Sequence[CalendarDay]) -> alt.Chart:
-    """A heat map, one square per day, weeks across and weekdays down."""
-    frame = calendar_frame(days)
+def dose_calendar_chart(days: Sequence[CalendarDay], *, first_weekday: int = MONDAY
+                        ) -> alt.Chart:
+    """A heat map, one square per day, weeks across and weekdays down from the clinic's first
+    weekday (``first_weekday``, Monday 0 .. Sunday 6)."""
+    frame = calendar_frame(days, first_weekday=first_weekday)
     order = [day_label(kind) for kind in DAY_COLOURS]
     chart: alt.Chart = (
         alt.Chart(frame)
@@ -59,7 +69,7 @@ def dose_calendar_chart(days: Sequence[CalendarDay]) -> alt.Chart:
             x=alt.X("yearmonthdate(week_start):O", title=t("week starting"),
                     axis=alt.Axis(format="%d %b", labelAngle=-60)),
             y=alt.Y("weekday:O", title=None,
-                    sort=["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]),
+                    sort=[WEEKDAY_LABELS[(first_weekday + n) % 7] for n in range(7)]),
             color=alt.Color("kind:N", title=t("dose"),
                             scale=alt.Scale(domain=order, range=list(DAY_COLOURS.values()))),
             tooltip=[alt.Tooltip("date:T", title=t("date")), alt.Tooltip("kind:N", title=t("dose")),

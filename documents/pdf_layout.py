@@ -1,25 +1,30 @@
 """The page every Hamrah PDF shares: A4, a header naming the clinic and the document, the
 confidentiality notice and page numbers in the footer, and helpers for headings, facts and tables.
 
-Fonts: the PDF uses fpdf2's core Helvetica, which is built into every PDF reader and needs no font
-file, so the same bytes come out on a clean CI machine. Core fonts encode Latin-1 only:
-:func:`pdf_text` writes dashes, quotes and ticks in Latin-1 and strips accents outside it, and
-every other character (Persian script among them) becomes ``?``. Persian names and notes need a
-vendored Unicode font with text shaping (a Persian-capable TTF such as Vazirmatn, and fpdf2's
-``set_text_shaping`` with uharfbuzz): change :data:`FONT` and :func:`pdf_text` together then.
-Until then documents are written in English: their own labels are plain English, and the domain
-texts and chart labels they reuse are rendered inside :func:`english_texts`, so a Persian
-interface does not turn every label into question marks.
+Fonts: names, reasons and notes can be Persian (issue 9), so the PDF embeds DejaVu Sans, a
+Unicode font that covers the Latin, Persian and Arabic scripts, from Debian's
+``fonts-dejavu-core`` (``make fonts`` installs it; only the regular and bold faces, so muted
+text is grey rather than italic). fpdf2's text shaping (uharfbuzz) joins the Persian letters and
+lays out right-to-left runs by the Unicode bidirectional algorithm, so ``P-014 · علی رحیمی``
+reads as typed. Without the font file the PDF falls back to fpdf2's core Helvetica, built into
+every reader, and logs one warning: core fonts encode Latin-1 only, so :func:`latin1_text`
+spells dashes, quotes and ticks in Latin-1, strips accents outside it and writes every other
+character (Persian script among them) as ``?``.
+
+The documents' own labels are English, and the domain texts and chart labels they reuse are
+rendered inside :func:`english_texts`: a PDF reads the same whoever exports it (docs/i18n.md).
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import math
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -28,7 +33,12 @@ from fpdf.fonts import FontFace
 
 from domain.text import use_translator
 
-FONT = "helvetica"
+UNICODE_FONT = "dejavu"
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+# The faces of fonts-dejavu-core, by fpdf2 style: regular and bold.
+UNICODE_FONT_FILES: Mapping[str, Path] = {"": FONT_DIR / "DejaVuSans.ttf",
+                                          "B": FONT_DIR / "DejaVuSans-Bold.ttf"}
+CORE_FONT = "helvetica"
 # 42 CFR 2.32 (2024 rule): each disclosure made with the patient's consent carries this notice.
 NOTICE = ("Confidential - 42 CFR part 2 prohibits unauthorized use or disclosure of these "
           "records.")
@@ -36,6 +46,8 @@ MARGIN = 15.0
 HEADING_FILL = (232, 236, 239)
 MUTED = (96, 96, 96)
 MISSING = "-"
+
+_log = logging.getLogger(__name__)
 
 # Characters outside Latin-1 that have a faithful Latin-1 spelling.
 _LATIN1_SPELLING = str.maketrans({
@@ -58,8 +70,9 @@ def english_texts() -> Iterator[None]:
         yield
 
 
-def pdf_text(value: object) -> str:
-    """``value`` as text the core font can draw (see the module docstring for what is lost)."""
+def latin1_text(value: object) -> str:
+    """``value`` as text the core font can draw, for a PDF without the Unicode font (see the
+    module docstring for what is lost)."""
     text = "" if value is None else str(value)
     text = text.translate(_LATIN1_SPELLING)
     if text.isascii():
@@ -76,7 +89,8 @@ def pdf_text(value: object) -> str:
 
 def cell_text(value: object) -> str:
     """One table cell as a reader expects it: ISO dates, no ``nan``, ``80`` rather than ``80.0``,
-    booleans as yes/no, and ``-`` for a missing value."""
+    booleans as yes/no, and ``-`` for a missing value (text as it is: the PDF fits it to its
+    font)."""
     if value is None or value is pd.NaT or value is pd.NA:
         return MISSING
     if isinstance(value, float) and math.isnan(value):
@@ -89,16 +103,36 @@ def cell_text(value: object) -> str:
         return value.isoformat()
     if isinstance(value, float):
         return f"{value:g}"
-    return pdf_text(value)
+    return str(value)
 
 
 class HamrahPDF(FPDF):
-    """An A4 portrait document with Hamrah's header and footer on every page."""
+    """An A4 portrait document with Hamrah's header and footer on every page.
 
-    def __init__(self, *, clinic: str, title: str) -> None:
+    ``font_files`` (fpdf2 style to TrueType file, the regular face ``""`` required) is the
+    Unicode font to embed; when a file is missing the document uses the core font and logs why.
+    """
+
+    def __init__(self, *, clinic: str, title: str,
+                 font_files: Mapping[str, Path] = UNICODE_FONT_FILES) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
-        self.clinic = pdf_text(clinic)
-        self.document_title = pdf_text(title)
+        missing = [str(path) for path in font_files.values() if not path.is_file()]
+        self.unicode_font = "" in font_files and not missing
+        if self.unicode_font:
+            for style, path in font_files.items():
+                self.add_font(UNICODE_FONT, style, path)
+            self.set_text_shaping(True)
+            self.typeface = UNICODE_FONT
+            self.muted_style = "I" if "I" in font_files else ""
+        else:
+            _log.warning("PDF font file missing (%s): using the core Helvetica font, which "
+                         "prints Persian and other non-Latin-1 text as '?' "
+                         "(install Debian's fonts-dejavu-core: make fonts)",
+                         ", ".join(missing) or "no regular face")
+            self.typeface = CORE_FONT
+            self.muted_style = "I"
+        self.clinic = self.fitted(clinic)
+        self.document_title = self.fitted(title)
         self.set_margins(MARGIN, MARGIN + 4, MARGIN)
         self.set_auto_page_break(auto=True, margin=MARGIN + 5)
         self.set_title(self.document_title)
@@ -106,9 +140,16 @@ class HamrahPDF(FPDF):
         self.set_creator("Hamrah")
         self.add_page()
 
+    def fitted(self, value: object) -> str:
+        """``value`` as text this document's font can draw: as it is with the Unicode font,
+        in Latin-1 with the core font."""
+        if self.unicode_font:
+            return "" if value is None else str(value)
+        return latin1_text(value)
+
     def header(self) -> None:
         self.set_y(8)
-        self.set_font(FONT, "B", 9)
+        self.set_font(self.typeface, "B", 9)
         self.set_text_color(*MUTED)
         self.cell(self.epw / 2, 5, f"Hamrah · clinic {self.clinic}")
         self.cell(self.epw / 2, 5, self.document_title, align="R",
@@ -120,19 +161,19 @@ class HamrahPDF(FPDF):
 
     def footer(self) -> None:
         self.set_y(-(MARGIN - 2))
-        self.set_font(FONT, "", 7.5)
+        self.set_font(self.typeface, "", 7.5)
         self.set_text_color(*MUTED)
         self.cell(self.epw - 25, 4, NOTICE)
         self.cell(25, 4, f"Page {self.page_no()} of {{nb}}", align="R")
         self.set_text_color(0, 0, 0)
 
     def title_block(self, title: str, subtitle: str = "") -> None:
-        self.set_font(FONT, "B", 16)
-        self.multi_cell(0, 8, pdf_text(title), new_x="LMARGIN", new_y="NEXT")
+        self.set_font(self.typeface, "B", 16)
+        self.multi_cell(0, 8, self.fitted(title), new_x="LMARGIN", new_y="NEXT")
         if subtitle:
-            self.set_font(FONT, "", 10)
+            self.set_font(self.typeface, "", 10)
             self.set_text_color(*MUTED)
-            self.multi_cell(0, 5, pdf_text(subtitle), new_x="LMARGIN", new_y="NEXT")
+            self.multi_cell(0, 5, self.fitted(subtitle), new_x="LMARGIN", new_y="NEXT")
             self.set_text_color(0, 0, 0)
         self.ln(3)
 
@@ -141,39 +182,40 @@ class HamrahPDF(FPDF):
         if self.get_y() > self.h - self.b_margin - 30:
             self.add_page()
         self.ln(2)
-        self.set_font(FONT, "B", 12)
-        self.cell(0, 7, pdf_text(text), new_x="LMARGIN", new_y="NEXT")
-        self.set_font(FONT, "", 9.5)
+        self.set_font(self.typeface, "B", 12)
+        self.cell(0, 7, self.fitted(text), new_x="LMARGIN", new_y="NEXT")
+        self.set_font(self.typeface, "", 9.5)
 
     def subheading(self, text: str) -> None:
         if self.get_y() > self.h - self.b_margin - 20:
             self.add_page()
         self.ln(1)
-        self.set_font(FONT, "B", 10)
-        self.multi_cell(0, 5.5, pdf_text(text), new_x="LMARGIN", new_y="NEXT")
-        self.set_font(FONT, "", 9.5)
+        self.set_font(self.typeface, "B", 10)
+        self.multi_cell(0, 5.5, self.fitted(text), new_x="LMARGIN", new_y="NEXT")
+        self.set_font(self.typeface, "", 9.5)
 
     def paragraph(self, text: str, *, muted: bool = False) -> None:
-        self.set_font(FONT, "I" if muted else "", 9.5)
+        self.set_font(self.typeface, self.muted_style if muted else "", 9.5)
         if muted:
             self.set_text_color(*MUTED)
-        self.multi_cell(0, 5, pdf_text(text), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, 5, self.fitted(text), new_x="LMARGIN", new_y="NEXT")
         self.set_text_color(0, 0, 0)
-        self.set_font(FONT, "", 9.5)
+        self.set_font(self.typeface, "", 9.5)
 
     def facts(self, pairs: Sequence[tuple[str, object]], *, label_width: float = 45) -> None:
         """Label / value lines, the labels bold: the essentials at the top of a document."""
         for label, value in pairs:
-            self.set_font(FONT, "B", 9.5)
-            self.cell(label_width, 5.5, pdf_text(label))
-            self.set_font(FONT, "", 9.5)
-            self.multi_cell(0, 5.5, cell_text(value), new_x="LMARGIN", new_y="NEXT")
+            self.set_font(self.typeface, "B", 9.5)
+            self.cell(label_width, 5.5, self.fitted(label))
+            self.set_font(self.typeface, "", 9.5)
+            self.multi_cell(0, 5.5, self.fitted(cell_text(value)), new_x="LMARGIN",
+                            new_y="NEXT")
         self.ln(1)
 
     def data_table(self, headings: Sequence[str], rows: Iterable[Sequence[object]], *,
                    col_widths: Sequence[float] | None = None, font_size: float = 8.5) -> None:
         """A bordered table with a shaded heading row repeated on each page; cells wrap."""
-        self.set_font(FONT, "", font_size)
+        self.set_font(self.typeface, "", font_size)
         with self.table(
             col_widths=tuple(col_widths) if col_widths else None,
             headings_style=FontFace(emphasis="BOLD", fill_color=HEADING_FILL),
@@ -184,12 +226,12 @@ class HamrahPDF(FPDF):
         ) as table:
             heading_row = table.row()
             for heading in headings:
-                heading_row.cell(pdf_text(heading))
+                heading_row.cell(self.fitted(heading))
             for values in rows:
                 row = table.row()
                 for value in values:
-                    row.cell(cell_text(value))
-        self.set_font(FONT, "", 9.5)
+                    row.cell(self.fitted(cell_text(value)))
+        self.set_font(self.typeface, "", 9.5)
         self.ln(2)
 
     def png(self, data: bytes, *, width: float | None = None, alt_text: str = "") -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
+from domain.calendars import MONDAY, start_of_week, week_start
 from domain.text import t
 
 
@@ -227,7 +228,8 @@ def describe_deadline(rule: AnswerDeadline, week: WorkingWeek) -> str:
 
 @dataclass(frozen=True)
 class WeekTimeliness:
-    """Questions asked in one week (Monday first) and how their answers met the deadline."""
+    """Questions asked in one week (starting on the clinic's first weekday) and how their
+    answers met the deadline."""
 
     week_start: date
     in_time: int
@@ -236,17 +238,28 @@ class WeekTimeliness:
     open: int
 
 
+def shared_week_start(weeks: Iterable[WorkingWeek]) -> int:
+    """The first weekday (Monday 0 .. Sunday 6) of a view over several clinics' questions: their
+    common week start (``domain.calendars.week_start``: Saturday for ``sat-wed``); Monday, the
+    ISO week, when they disagree or when there is no clinic."""
+    starts = {week_start(week.days) for week in weeks}
+    return starts.pop() if len(starts) == 1 else MONDAY
+
+
 def timeliness_by_week(
-    questions: Iterable[tuple[datetime, datetime, datetime | None]], now: datetime
+    questions: Iterable[tuple[datetime, datetime, datetime | None]], now: datetime, *,
+    first_weekday: int = MONDAY,
 ) -> list[WeekTimeliness]:
     """Count ``(asked_at, due_at, answered_at)`` rows per week of asking, oldest week first.
 
     The figure behind "answered in the deadline / late": a late answer and a still-overdue
     question both broke the clinic's promise, so they are kept apart from the answers in time.
+    Weeks start on ``first_weekday`` (Monday 0 .. Sunday 6): the clinic's, from
+    ``domain.calendars.week_start`` of its working days (Saturday for ``sat-wed``).
     """
     counts: dict[date, dict[QuestionStatus, int]] = {}
     for asked_at, due_at, answered_at in questions:
-        start = asked_at.date() - timedelta(days=asked_at.weekday())
+        start = start_of_week(asked_at.date(), first_weekday)
         week = counts.setdefault(start, dict.fromkeys(QuestionStatus, 0))
         week[question_status(due_at, answered_at, now)] += 1
     return [

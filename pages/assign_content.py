@@ -15,6 +15,7 @@ import streamlit as st
 from components.assignment_views import outcome_report
 from components.auth import require_page
 from components.caches import clear_patient_caches
+from components.dates import date_field
 from components.resources import current_database
 from data_access.assignments import AssignmentError, assign_module, cohort_members
 from data_access.clock import today
@@ -59,12 +60,14 @@ choices = {m.id: f"{m.code} · {m.title} ({m.language})" for m in modules}
 with st.form("cohort_assign"):
     module_id = st.selectbox(t("Module"), list(choices), format_func=lambda mid: choices[mid],
                              index=None, placeholder=t("Choose a module"), key="cohort_module")
-    due_on = st.date_input(t("Due on"), value=as_of + timedelta(days=14), min_value=as_of,
-                           key="cohort_due")
+    due_on = date_field(t("Due on"), as_of + timedelta(days=14), min_value=as_of,
+                        key="cohort_due", user=user)
     note = st.text_area(t("Personal note (optional)"), max_chars=1000, key="cohort_note")
     submitted = st.form_submit_button(t("Assign to the cohort"), type="primary")
 if submitted:
-    if module_id is None:
+    if due_on.refused:
+        st.error(t("Nothing was assigned: correct the due date and assign again."))
+    elif module_id is None:
         st.error(t("Choose a module first."))
     elif not cohort:
         st.error(t("The cohort is empty: change the filters."))
@@ -74,7 +77,7 @@ if submitted:
                     current_database().sessions() as session, session.begin():
                 outcome = assign_module(
                     session, module_id=module_id, member_ids=[m.member_id for m in cohort],
-                    due_on=due_on, note=note, actor=user.username, by_user_id=user.id,
+                    due_on=due_on.day, note=note, actor=user.username, by_user_id=user.id,
                     today=as_of, clinic_ids=user.clinic_ids)
         except AssignmentError as error:
             st.error(str(error))

@@ -16,7 +16,7 @@ import streamlit as st
 from components import meeting_views, patient_charts, patient_views
 from components.action_items import open_actions_section
 from components.auth import require_page
-from components.dates import shown_date
+from components.dates import date_field, shown_date
 from components.export_buttons import meeting_minutes_button
 from components.resources import app_settings, current_database
 from components.state import (
@@ -52,8 +52,10 @@ from data_access.patient_record import (
     patient_header,
     screen_frame,
 )
+from data_access.questions import clinic_deadline
 from data_access.signals import patient_signal_list
 from domain.access import may_record_decisions, sees_contact_details
+from domain.calendars import week_start
 from domain.dose_calendar import dose_calendar
 from domain.meetings import (
     ActionItemError,
@@ -106,7 +108,12 @@ def choose_meeting() -> None:
         st.info(t("Supervisors and psychologists start meetings; open one above to follow it."))
         return
     st.subheader(t("New meeting"))
-    held_on = st.date_input(t("Meeting day"), value=as_of, key="meeting_day")
+    meeting_day = date_field(t("Meeting day"), as_of, key="meeting_day", user=user)
+    if meeting_day.day is None:
+        if not meeting_day.refused:
+            st.info(t("Choose the meeting day to see the patients proposed for it."))
+        return
+    held_on = meeting_day.day
     candidates = meeting_views.proposed_agenda(clinic_id, held_on, settings,
                                                settings.database_url)
     with db.sessions() as session:
@@ -175,6 +182,7 @@ def patient_screen(agenda: MeetingAgenda, position: int) -> None:
             questions = family_activity(session, patient_id=pid)["questions"]
             actions = open_action_items(session, clinic_ids=user.clinic_ids, patient_id=pid)
             owners = dict(action_owners(session, clinic_id=agenda.clinic_id))
+            _, working_week = clinic_deadline(session, agenda.clinic_id)
     except PatientNotFound:
         st.error(t("No such patient in your clinics."))
         return
@@ -189,8 +197,8 @@ def patient_screen(agenda: MeetingAgenda, position: int) -> None:
 
         st.subheader(t("Doses and screens, last {days} days", days=REVIEW_DAYS))
         days = dose_calendar(doses, start, as_of, header.admission_date, header.discharged_on)
-        st.altair_chart(meeting_views.projector_chart(patient_charts.dose_calendar_chart(days)),
-                        width="stretch")
+        st.altair_chart(meeting_views.projector_chart(patient_charts.dose_calendar_chart(
+            days, first_weekday=week_start(working_week.days))), width="stretch")
         if any(day.dose_mg is not None for day in days):
             st.altair_chart(
                 meeting_views.projector_chart(patient_charts.dose_trend_chart(days)),

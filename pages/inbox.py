@@ -47,6 +47,7 @@ from domain.deadlines import (
     AnswerDeadline,
     WorkingWeek,
     describe_deadline,
+    shared_week_start,
     timeliness_by_week,
 )
 from domain.text import t
@@ -212,7 +213,8 @@ def times_section() -> None:
     for code, (rule, week) in rules.items():
         st.caption(t("{clinic}: families get an answer within {rule}", clinic=code,
                      rule=describe_deadline(rule, week)))
-    weeks = timeliness_by_week(rows, now)
+    weeks = timeliness_by_week(
+        rows, now, first_weekday=shared_week_start(week for _, week in rules.values()))
     if not weeks:
         st.info(t("No question in the last 12 weeks."))
     else:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from components import patient_data
 from components.auth import require_page
+from components.dates import shown_date
 from components.export_buttons import table_download_buttons
 from components.navigation import go_to
 from components.resources import app_settings
@@ -41,7 +42,7 @@ chosen = RosterFilter(
 )
 shown = filter_roster(rows, chosen)
 st.caption(t("{shown} of {total} active patients · as of {date}", shown=len(shown),
-             total=len(rows), date=as_of.isoformat()))
+             total=len(rows), date=shown_date(as_of, user)))
 selected = roster_table(shown, key_prefix="patients")
 table_download_buttons(roster_frame(shown).drop(columns="id"),
                        file_stem=f"hamrah-patients-{as_of.isoformat()}", sheet_name="Patients",

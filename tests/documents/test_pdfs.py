@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import logging
 import math
 import time
+import unicodedata
 from datetime import date, datetime, timedelta
 
 import altair as alt
@@ -19,7 +21,7 @@ from data_access.patient_summary import PatientSummary
 from documents.chart_images import chart_png
 from documents.meeting_minutes import meeting_minutes_pdf
 from documents.patient_summary import patient_summary_pdf
-from documents.pdf_layout import cell_text, pdf_text
+from documents.pdf_layout import UNICODE_FONT_FILES, HamrahPDF, cell_text, latin1_text
 from domain.dose_calendar import DoseRow, dose_calendar
 from domain.meetings import MeetingMinutes, MinutesDecision, MinutesPatient
 from domain.missed_doses import MissedDoseAction
@@ -166,7 +168,7 @@ MINUTES = MeetingMinutes(
 def test_minutes_list_the_agenda_then_the_decisions_with_their_owners() -> None:
     reader = read(meeting_minutes_pdf(MINUTES))
     text = text_of(reader)
-    assert "Case meeting · Test clinic - Tehran" in text  # the em dash in Latin-1
+    assert "Case meeting · Test clinic — Tehran" in text  # the Unicode font keeps the em dash
     assert "Held on 2026-11-02 · clinic TST · 2 patients, 2 decisions" in text
     agenda, decisions = text.index("Agenda"), text.index("Decisions")
     assert agenda < text.index("1. P-001 · Test Demo-Ahmadi") < decisions
@@ -201,17 +203,65 @@ def test_minutes_without_patients() -> None:
     assert "0 patients, 0 decisions" in text
 
 
+PERSIAN_NAME = ("علی", "رحیمی")
+PERSIAN_REASON = "سه روز پشت سر هم دوز نخورده است"
+PERSIAN_CLINIC = "درمانگاه تست تهران"
+
+
+def normalised(text: str) -> str:
+    """pypdf reads shaped Persian back as presentation forms (ﻋﻠﯽ); NFKC maps them to letters."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def test_persian_names_and_reasons_are_printed_in_the_summary() -> None:
+    header = dataclasses.replace(HEADER, first_name=PERSIAN_NAME[0], last_name=PERSIAN_NAME[1])
+    member = dataclasses.replace(MEMBER, name="مریم رحیمی", relation="مادر")
+    text = normalised(text_of(read(patient_summary_pdf(
+        dataclasses.replace(SUMMARY, header=header, members=(member,))))))
+    assert "P-014 · علی رحیمی" in text
+    assert "مریم رحیمی" in text and "مادر" in text
+    assert "?" not in text.replace("Can she drive after her dose?", "")
+
+
+def test_persian_names_and_reasons_are_printed_in_the_minutes() -> None:
+    minutes = dataclasses.replace(MINUTES, clinic_name=PERSIAN_CLINIC, patients=(
+        MinutesPatient("P-001", " ".join(PERSIAN_NAME), (PERSIAN_REASON,),
+                       (MinutesDecision("با مادرش تماس گرفته شود", "psych.test",
+                                        date(2026, 11, 3), False),)),))
+    text = normalised(text_of(read(meeting_minutes_pdf(minutes))))
+    assert f"Case meeting · {PERSIAN_CLINIC}" in text
+    assert "1. P-001 · علی رحیمی" in text
+    assert f"- {PERSIAN_REASON}" in text
+    assert "با مادرش تماس گرفته شود psych.test 2026-11-03 no" in text
+    assert "?" not in text
+
+
+def test_without_the_font_file_the_pdf_falls_back_to_latin_1_and_says_so(
+        caplog: pytest.LogCaptureFixture) -> None:
+    missing = {"": UNICODE_FONT_FILES[""].with_name("NoSuchFont.ttf")}
+    with caplog.at_level(logging.WARNING, logger="documents.pdf_layout"):
+        pdf = HamrahPDF(clinic="TST", title="Case meeting", font_files=missing)
+    assert [record.getMessage().splitlines() for record in caplog.records] == [[
+        f"PDF font file missing ({missing['']}): using the core Helvetica font, which prints "
+        "Persian and other non-Latin-1 text as '?' (install Debian's fonts-dejavu-core: "
+        "make fonts)"]]
+    pdf.paragraph("P-001 · علی — Tehran")
+    text = text_of(read(pdf.to_bytes()))
+    assert "P-001 · ??? - Tehran" in text
+
+
 @pytest.mark.parametrize(("value", "expected"), [
     ("Café · 80 mg", "Café · 80 mg"),  # Latin-1 stays
     ("Confidential — Part 2 – ‘quoted’ “twice” …",
      "Confidential - Part 2 - 'quoted' \"twice\" ..."),
     ("✓ met, ✗ not met", "yes met, no not met"),
     ("Dāvūd Šarīf", "Davud Sarif"),  # accents outside Latin-1 are dropped
-    ("علی", "???"),  # Persian needs a Unicode font (not vendored yet)
+    ("علی", "???"),  # the core font has no Persian letters
     (None, ""),
 ])
-def test_text_is_written_in_latin_1(value: str | None, expected: str) -> None:
-    assert pdf_text(value) == expected
+def test_without_the_unicode_font_text_is_written_in_latin_1(value: str | None,
+                                                              expected: str) -> None:
+    assert latin1_text(value) == expected
 
 
 @pytest.mark.parametrize(("value", "expected"), [

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from domain.calendars import SATURDAY
 from domain.deadlines import (
     MONDAY_TO_FRIDAY,
     SATURDAY_TO_THURSDAY,
@@ -21,6 +22,7 @@ from domain.deadlines import (
     next_working_day,
     parse_working_week,
     question_status,
+    shared_week_start,
     time_left,
     time_left_text,
     timeliness_by_week,
@@ -330,3 +332,29 @@ def test_timeliness_counts_each_week_of_asking() -> None:
         WeekTimeliness(date(2026, 11, 16), in_time=1, late=1, overdue=1, open=0),
         WeekTimeliness(date(2026, 11, 23), in_time=0, late=0, overdue=0, open=1),
     ]
+
+
+def test_timeliness_weeks_start_on_the_clinics_first_weekday() -> None:
+    """An Iranian clinic's week starts on Saturday: a question asked on Sunday 22 November
+    belongs with the Tuesday after it, not with the Monday before."""
+    now = datetime(2026, 11, 25, 12, 0)
+    rows = [
+        (datetime(2026, 11, 16, 9, 0), datetime(2026, 11, 18), datetime(2026, 11, 17)),  # Mon
+        (datetime(2026, 11, 22, 9, 0), datetime(2026, 11, 24), datetime(2026, 11, 25)),  # Sun
+        (datetime(2026, 11, 16, 9, 0), datetime(2026, 11, 18), None),  # Mon, overdue
+        (datetime(2026, 11, 24, 10, 0), datetime(2026, 11, 26), None),  # Tue, open
+        (datetime(2026, 11, 9, 10, 0), datetime(2026, 11, 11), datetime(2026, 11, 11)),  # Mon
+    ]
+    assert timeliness_by_week(rows, now, first_weekday=SATURDAY) == [
+        WeekTimeliness(date(2026, 11, 7), in_time=0, late=1, overdue=0, open=0),
+        WeekTimeliness(date(2026, 11, 14), in_time=1, late=0, overdue=1, open=0),
+        WeekTimeliness(date(2026, 11, 21), in_time=0, late=1, overdue=0, open=1),
+    ]
+
+
+def test_a_view_over_clinics_uses_their_common_week_start_or_monday() -> None:
+    assert shared_week_start([SATURDAY_TO_WEDNESDAY]) == SATURDAY
+    assert shared_week_start([SATURDAY_TO_WEDNESDAY, SATURDAY_TO_THURSDAY]) == SATURDAY
+    assert shared_week_start([MONDAY_TO_FRIDAY]) == 0
+    assert shared_week_start([SATURDAY_TO_WEDNESDAY, MONDAY_TO_FRIDAY]) == 0
+    assert shared_week_start([]) == 0

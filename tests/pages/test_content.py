@@ -26,12 +26,14 @@ from data_access.models import (
     SupportMember,
 )
 from data_access.worker_status import beat
+from domain.calendars import Calendar, to_jalali
 from domain.open_links import open_token
 from domain.vocabulary import Role
 from settings import DEMO_COOKIE_KEY
 from tests import builders
 from tests.pages.conftest import new_app, open_page, texts
 from tests.pages.test_patients import frame_with
+from tests.pages.test_persian import prefer
 from tests.pinned_clock import PINNED_TODAY
 
 AS_OF = PINNED_TODAY
@@ -183,6 +185,29 @@ def test_cohort_assignment_lists_every_skipped_member(
     assert set(again["reason"]) == {"already assigned", "no active consent"}
     with database.sessions() as session:
         assert session.scalars(select(Assignment.member_id)).all() == [families["mother"]]
+
+
+def test_a_solar_hijri_due_date_is_refused_in_words_or_stored_in_gregorian(
+        signed_in: Callable[[Role], AppTest], library: dict[str, int], families: dict[str, int],
+        database: Database) -> None:
+    prefer(database, Role.SUPERVISOR, "en", Calendar.JALALI)
+    at = open_page(signed_in(Role.SUPERVISOR), "pages/assign_content.py")
+    at.multiselect(key="cohort_phases").set_value(["induction"]).run()
+    at.selectbox(key="cohort_module").set_value(library["what-is-mat-en"])
+    at.text_input(key="cohort_due").input("1405/13/01")  # there is no 13th month
+    at.button(key="FormSubmitter:cohort_assign-Assign to the cohort").click().run()
+    assert not at.exception, at.exception
+    errors = "\n".join(e.value for e in at.error)
+    assert "Due on (1405/13/01):" in errors
+    assert "Nothing was assigned: correct the due date and assign again." in errors
+    with database.sessions() as session:
+        assert session.scalars(select(Assignment)).all() == []
+    due = AS_OF + timedelta(days=10)
+    at.text_input(key="cohort_due").input(str(to_jalali(due)))
+    at.button(key="FormSubmitter:cohort_assign-Assign to the cohort").click().run()
+    assert "Assigned to 1 family member(s)" in texts(at)
+    with database.sessions() as session:
+        assert session.scalars(select(Assignment.due_on)).all() == [due]
 
 
 def test_case_team_sees_progress_without_assignment_controls(
