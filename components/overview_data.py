@@ -4,7 +4,9 @@ The records are loaded once (``data_access.overview.overview_records``: grouped 
 month's end) and every figure is counted from them in ``domain.overview_report``; the result is
 kept for five minutes, as the Overview is read in meetings, not watched live. The outreach
 backlog is read for the period's last day only: a worklist per month costs a second or two each
-at a thousand patients, and the page charts the backlog of one day.
+at a thousand patients, and the page charts the backlog of one day. When that day is today, the
+backlog is the cached worklist that the navigation badge and the Outreach page already read
+(``components.outreach_data.worklist``), so a first visit computes it once, not twice.
 """
 
 from __future__ import annotations
@@ -15,16 +17,19 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from components import outreach_data
 from components.resources import database
 from data_access.clock import utc_now
 from data_access.overview import overview_records
-from domain.overview import Period, last_months
+from domain.overview import Period
 from domain.overview_report import (
     figures_by_psychologist,
     figures_frame,
     monthly_figures,
+    monthly_figures_by_psychologist,
     overview_figures,
     retention_curve_frame,
+    with_backlog,
 )
 from domain.report_periods import OVERVIEW_MONTHS
 from settings import Settings
@@ -46,22 +51,22 @@ class OverviewView:
 def overview(clinic_ids: tuple[int, ...], as_of: date, start: date, end: date,
              _settings: Settings, database_url: str) -> OverviewView:
     period = Period(start, end)
+    shared_worklist = end == as_of
     with database(database_url).sessions() as session:
         inputs = overview_records(session, clinic_ids=clinic_ids, as_of=as_of,
                                   months=OVERVIEW_MONTHS, moments=(end,),
-                                  backlog_moments=(end,),
+                                  backlog_moments=() if shared_worklist else (end,),
                                   clinical=_settings.clinical, outreach=_settings.outreach)
+    if shared_worklist:
+        worklist = outreach_data.worklist(clinic_ids, as_of, _settings, database_url)
+        inputs = with_backlog(inputs, end, worklist.items)
     now = utc_now()
     gap = _settings.clinical.retention_max_gap_days
-    split_months = [
-        figures
-        for month in last_months(as_of, OVERVIEW_MONTHS)
-        for figures in figures_by_psychologist(inputs, month, now, gap)
-    ]
     return OverviewView(
         period=figures_frame([overview_figures(inputs, period, now, gap)]),
         period_by_psychologist=figures_frame(figures_by_psychologist(inputs, period, now, gap)),
         months=figures_frame(monthly_figures(inputs, as_of, now, OVERVIEW_MONTHS, gap)),
-        months_by_psychologist=figures_frame(split_months),
+        months_by_psychologist=figures_frame(
+            monthly_figures_by_psychologist(inputs, as_of, now, OVERVIEW_MONTHS, gap)),
         curves=retention_curve_frame(inputs, period, as_of),
     )

@@ -12,13 +12,13 @@ counted from records that were not read.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import pandas as pd
 
-from domain.outreach import Tier, tier_rank
+from domain.outreach import Tier, WorklistItem, tier_rank
 from domain.overview import (
     ADHERENCE_BINS,
     AdherenceDistribution,
@@ -46,6 +46,7 @@ from domain.overview import (
     phase_transitions,
     retention_curves,
     retention_rate,
+    split_by,
     split_by_psychologist,
     unexpected_positive_rate,
 )
@@ -120,6 +121,25 @@ class OverviewInputs:
             )
 
 
+def with_backlog(inputs: OverviewInputs, on: date,
+                 items: Iterable[WorklistItem]) -> OverviewInputs:
+    """``inputs`` with the outreach worklist of ``on`` added from ``items``.
+
+    A page that already holds the worklist of a day (the navigation badge reads today's) hands
+    it over instead of reading it twice. ``on`` must be a loaded moment whose worklist was not
+    read (``backlog_moments`` given, without ``on``), so no day's backlog is counted twice.
+    """
+    if inputs.backlog_moments is None or on in inputs.backlog_moments:
+        raise ValueError(f"the worklist of {on} is already among the inputs")
+    added = sorted((OutreachItem(item.patient_id, on, item.tier) for item in items),
+                   key=lambda item: item.patient_id)
+    return replace(
+        inputs,
+        outreach=tuple(sorted((*inputs.outreach, *added), key=lambda item: item.on)),
+        backlog_moments=tuple(sorted((*inputs.backlog_moments, on))),
+    )
+
+
 @dataclass(frozen=True)
 class OverviewFigures:
     """Every Overview figure for one period; figures of a moment are taken on ``period.end``.
@@ -149,6 +169,19 @@ class OverviewFigures:
     adherence: AdherenceDistribution
 
 
+def _phases(episodes: Sequence[EpisodeRecord], moves: Sequence[PhaseMove],
+            on: date) -> dict[Phase, int]:
+    """``domain.overview.patients_per_phase`` counted a patient at a time: the same counts,
+    but each episode is matched against its own patient's moves only, so twelve months of a
+    network's history cost the number of moves, not episodes times moves."""
+    moves_of = split_by(moves, lambda move: move.patient_id)
+    counts = dict.fromkeys(PHASE_ORDER, 0)
+    for patient_id, own in split_by(episodes, lambda episode: episode.patient_id).items():
+        for phase, count in patients_per_phase(own, moves_of.get(patient_id, ()), on).items():
+            counts[phase] += count
+    return counts
+
+
 def _figures(
     inputs: OverviewInputs, period: Period, now: datetime, psychologist: str | None,
     by_psychologist: bool, max_gap_days: int,
@@ -170,7 +203,7 @@ def _figures(
         family_engagement=family_engagement_rate(episodes, inputs.family, on),
         module_completion=module_completion_rate(inputs.assignments, period),
         answered_in_time=answered_in_time_share(inputs.questions, period, now),
-        phases=patients_per_phase(episodes, inputs.moves, on),
+        phases=_phases(episodes, inputs.moves, on),
         transitions=phase_transitions(inputs.moves, period),
         backlog=outreach_backlog(inputs.outreach, on) if inputs.has_backlog(on) else None,
         adherence=adherence_distribution(episodes, inputs.adherence, on),
@@ -202,6 +235,29 @@ def monthly_figures(
     ]
 
 
+def _split_inputs(inputs: OverviewInputs) -> list[tuple[str | None, OverviewInputs]]:
+    """The inputs of each psychologist's patients, in name order, the patients without a
+    psychologist last: every record list split once with
+    ``domain.overview.split_by_psychologist``."""
+    episodes = inputs.episodes
+    moves = split_by_psychologist(inputs.moves, episodes)
+    screens = split_by_psychologist(inputs.screens, episodes)
+    family = split_by_psychologist(inputs.family, episodes)
+    adherence = split_by_psychologist(inputs.adherence, episodes)
+    assignments = split_by_psychologist(inputs.assignments, episodes)
+    questions = split_by_psychologist(inputs.questions, episodes)
+    outreach = split_by_psychologist(inputs.outreach, episodes)
+    return [
+        (name, replace(
+            inputs, episodes=tuple(own_episodes), moves=tuple(moves[name]),
+            screens=tuple(screens[name]), family=tuple(family[name]),
+            adherence=tuple(adherence[name]), assignments=tuple(assignments[name]),
+            questions=tuple(questions[name]), outreach=tuple(outreach[name]),
+        ))
+        for name, own_episodes in split_by_psychologist(episodes, episodes).items()
+    ]
+
+
 def figures_by_psychologist(
     inputs: OverviewInputs, period: Period, now: datetime,
     max_gap_days: int = DEFAULT_THRESHOLDS.retention_max_gap_days,
@@ -213,24 +269,23 @@ def figures_by_psychologist(
     patient's records (every episode, every move) count for the psychologist of the patient's
     latest episode; the splits' counts add up to the clinic's, rates by their parts.
     """
-    episodes = inputs.episodes
-    moves = split_by_psychologist(inputs.moves, episodes)
-    screens = split_by_psychologist(inputs.screens, episodes)
-    family = split_by_psychologist(inputs.family, episodes)
-    adherence = split_by_psychologist(inputs.adherence, episodes)
-    assignments = split_by_psychologist(inputs.assignments, episodes)
-    questions = split_by_psychologist(inputs.questions, episodes)
-    outreach = split_by_psychologist(inputs.outreach, episodes)
-    figures = []
-    for name, own_episodes in split_by_psychologist(episodes, episodes).items():
-        own = replace(
-            inputs, episodes=tuple(own_episodes), moves=tuple(moves[name]),
-            screens=tuple(screens[name]), family=tuple(family[name]),
-            adherence=tuple(adherence[name]), assignments=tuple(assignments[name]),
-            questions=tuple(questions[name]), outreach=tuple(outreach[name]),
-        )
-        figures.append(_figures(own, period, now, name, True, max_gap_days))
-    return figures
+    return [_figures(own, period, now, name, True, max_gap_days)
+            for name, own in _split_inputs(inputs)]
+
+
+def monthly_figures_by_psychologist(
+    inputs: OverviewInputs, as_of: date, now: datetime, months: int = 12,
+    max_gap_days: int = DEFAULT_THRESHOLDS.retention_max_gap_days,
+) -> list[OverviewFigures]:
+    """:func:`figures_by_psychologist` of each of ``domain.overview.last_months(as_of,
+    months)``, oldest month first and the psychologists in their order within a month; the
+    records are split once for all the months."""
+    split = _split_inputs(inputs)
+    return [
+        _figures(own, period, now, name, True, max_gap_days)
+        for period in last_months(as_of, months)
+        for name, own in split
+    ]
 
 
 CURVE_COLUMNS = ("medication", "day", "survival", "lower", "upper", "at_risk", "events",

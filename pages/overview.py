@@ -13,7 +13,7 @@ import streamlit as st
 
 from components import overview_data
 from components.auth import require_page
-from components.dates import shown_date
+from components.dates import date_field, shown_date
 from components.export_buttons import table_download_buttons, workbook_download_button
 from components.overview_charts import (
     adherence_chart,
@@ -28,6 +28,7 @@ from components.overview_views import headline, split_table
 from components.resources import app_settings
 from components.view_audit import audit_view
 from data_access.clock import today
+from domain.calendars import Calendar
 from domain.report_periods import (
     PeriodChoice,
     PeriodError,
@@ -57,9 +58,24 @@ choice = period_column.selectbox(
 split = split_column.toggle(t("Split by psychologist"), key="overview_split")
 if choice == CUSTOM:
     default = chosen_period(PeriodChoice.LAST_3_MONTHS, as_of)
-    picked = st.date_input(t("From and to"), value=(default.start, default.end),
-                           min_value=earliest_start(as_of), max_value=as_of,
-                           key="overview_custom")
+    if user.calendar is Calendar.GREGORIAN:
+        picked = st.date_input(t("From and to"), value=(default.start, default.end),
+                               min_value=earliest_start(as_of), max_value=as_of,
+                               key="overview_custom")
+    else:  # Streamlit's range picker knows only the Gregorian calendar (components.dates)
+        # The catalogs' date-range words ("az" / "ta" in Persian), as the phase timeline uses them.
+        first_column, last_column = st.columns(2)
+        with first_column:
+            first = date_field(t("First day"), default.start,
+                               key="overview_custom_start", user=user,
+                               min_value=earliest_start(as_of), max_value=as_of)
+        with last_column:
+            last = date_field(t("Last day"), default.end,
+                              key="overview_custom_end", user=user,
+                              min_value=earliest_start(as_of), max_value=as_of)
+        if first.refused or last.refused:
+            st.stop()  # date_field has shown what is wrong under the field
+        picked = (first.day, last.day) if first.day and last.day else ()
     if not isinstance(picked, tuple) or len(picked) != 2:
         st.info(t("Pick the first and the last day of the period."))
         st.stop()

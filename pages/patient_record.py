@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import streamlit as st
 
-from components import patient_charts, patient_views
+from components import patient_charts, patient_data, patient_views
 from components.action_items import open_actions_section
 from components.auth import require_page
 from components.caches import clear_patient_caches
@@ -20,17 +18,9 @@ from data_access.meetings import open_action_items
 from data_access.patient_record import (
     PatientNotFound,
     change_phase,
-    dose_rows,
-    engagement_frame,
-    family_activity,
-    members,
     patient_choices,
-    patient_header,
-    phase_history_frame,
     record_view,
-    screen_frame,
 )
-from data_access.signals import patient_signal_list
 from domain.access import may_change_phase, may_enter_records, sees_contact_details
 from domain.dose_calendar import dose_calendar
 from domain.phase_change import check_phase_change, direction_text, unmet_summary
@@ -58,26 +48,20 @@ if picked != current:
 
 show_contact = sees_contact_details(user.role)
 try:
-    with db.sessions() as session, session.begin():
-        header = patient_header(session, patient_id=picked, clinic_ids=user.clinic_ids)
-        record_view(session, patient_id=picked, actor=user.username, redacted=not show_contact)
-        signals_list = patient_signal_list(session, clinic_ids=user.clinic_ids, as_of=as_of,
-                                           patient_ids=[picked], include_discharged=True,
-                                           thresholds=settings.clinical)
-        start = as_of - timedelta(days=179)
-        doses = dose_rows(session, patient_id=picked, start=start, end=as_of)
-        screens = screen_frame(session, patient_id=picked, start=as_of - timedelta(days=364),
-                               end=as_of)
-        history = phase_history_frame(session, patient_id=picked)
-        family = members(session, patient_id=picked, as_of=as_of)
-        engagement = engagement_frame(session, patient_id=picked, start=start, end=as_of)
-        activity = family_activity(session, patient_id=picked)
-        actions = open_action_items(session, clinic_ids=user.clinic_ids, patient_id=picked)
+    reads = patient_data.record(user.clinic_ids, picked, as_of, user.role.value, settings,
+                                settings.database_url)
 except PatientNotFound:
     st.error(t("No such patient in your clinics."))
     st.stop()
+# Audited on every open, outside the cache; open actions are read live, since the buttons that
+# close them (here and at the case meeting) do not clear the record's cache.
+with db.sessions() as session, session.begin():
+    record_view(session, patient_id=picked, actor=user.username, redacted=not show_contact)
+    actions = open_action_items(session, clinic_ids=user.clinic_ids, patient_id=picked)
+header, signals, start = reads.header, reads.signals, reads.doses_since
+doses, screens, history = reads.doses, reads.screens, reads.history
+family, engagement, activity = reads.family, reads.engagement, reads.activity
 
-signals = signals_list[0] if signals_list else None
 notice = take_notice()
 if notice:
     st.success(notice)
@@ -88,7 +72,8 @@ if signals is not None:
 
 st.subheader(t("Doses, last 180 days"))
 days = dose_calendar(doses, start, as_of, header.admission_date, header.discharged_on)
-st.altair_chart(patient_charts.dose_calendar_chart(days), width="stretch")
+st.altair_chart(patient_charts.dose_calendar_chart(days, first_weekday=reads.first_weekday),
+                width="stretch")
 if any(day.dose_mg is not None for day in days):
     st.altair_chart(patient_charts.dose_trend_chart(days), width="stretch")
 
@@ -135,7 +120,7 @@ for title, key in ((t("Questions"), "questions"),
 if may_enter_records(user.role):
     with st.expander(t("Add or correct a record")):
         if manual_entry(db, patient_code=header.code, clinic_code=header.clinic_code,
-                        actor=user.username, today=as_of, key_prefix="manual"):
+                        actor=user.username, today=as_of, key_prefix="manual", user=user):
             clear_patient_caches()
 
 if may_change_phase(user.role) and signals is not None:

@@ -14,6 +14,8 @@ from streamlit.testing.v1 import AppTest
 
 from data_access.database import Database
 from data_access.models import AuditLog, DoseEvent, Patient, StaffUser
+from data_access.staff import find_user, set_preferences
+from domain.calendars import Calendar, to_jalali
 from domain.vocabulary import Role
 from tests import builders
 from tests.pages.conftest import USERNAMES, Download, frame_with, open_page
@@ -98,6 +100,32 @@ def test_a_custom_period_before_the_twelve_months_is_refused_in_words(
     assert not at.exception, at.exception
     assert metric(at, "Admissions") == "0"
     assert "Active patients" in [m.label for m in at.metric]
+
+
+def test_a_solar_hijri_reader_types_the_custom_period_in_that_calendar(
+        signed_in: Callable[[Role], AppTest], clinic_history: dict[str, int],
+        database: Database) -> None:
+    with database.sessions() as session, session.begin():
+        info = find_user(session, USERNAMES[Role.SUPERVISOR])
+        assert info is not None
+        set_preferences(session, user_id=info.id, language="en", calendar=Calendar.JALALI,
+                        actor="test")
+    at = open_page(signed_in(Role.SUPERVISOR), "pages/overview.py")
+    at.selectbox(key="overview_period").set_value("custom").run()
+    assert not at.date_input  # no Gregorian picker for a Solar Hijri reader
+    # NEWBIE was admitted 10 days ago: the last 15 days hold one admission, 40 to 30 days
+    # ago none; the dates are typed in the Solar Hijri calendar and read as Gregorian ones.
+    at.text_input(key="overview_custom_start").input(str(to_jalali(AS_OF - timedelta(days=15))))
+    at.text_input(key="overview_custom_end").input(str(to_jalali(AS_OF))).run()
+    assert not at.exception, at.exception
+    assert metric(at, "Admissions") == "1"
+    at.text_input(key="overview_custom_start").input(str(to_jalali(AS_OF - timedelta(days=40))))
+    at.text_input(key="overview_custom_end").input(
+        str(to_jalali(AS_OF - timedelta(days=30)))).run()
+    assert metric(at, "Admissions") == "0"
+    at.text_input(key="overview_custom_end").input("1405/13/01").run()
+    assert "13" in "\n".join(e.value for e in at.error)
+    assert not at.metric  # nothing counted from a refused date
 
 
 def test_the_case_team_exports_the_months_and_the_export_is_audited(
