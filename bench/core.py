@@ -9,18 +9,16 @@ runs measure the computation and not the first read of the file from disk. Run a
 
 from __future__ import annotations
 
-import argparse
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from bench.datasets import BENCH_AS_OF, pinned_environment
-from bench.report import Row, write_part
-from bench.timing import peak_rss_mb, timed
+from bench.datasets import BENCH_AS_OF
+from bench.part import run_part
+from bench.report import Row
+from bench.timing import timed
 from data_access.clock import utc_now
 from data_access.engine import make_engine, session_factory
 from data_access.outreach import outreach_worklist
@@ -113,16 +111,7 @@ def measure_core(database_url: str, scale: str, database: str, runs: int) -> lis
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", required=True)
-    parser.add_argument("--scale", required=True)
-    parser.add_argument("--database", required=True)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--out", type=Path, required=True)
-    args = parser.parse_args(argv)
-    os.environ.update(pinned_environment(args.url, base={}))
-    rows = measure_core(args.url, args.scale, args.database, args.runs)
-    write_part(args.out, rows, peak_rss_mb())
+    run_part(measure_core, __doc__.splitlines()[0], argv)
 
 
 if __name__ == "__main__":

@@ -14,21 +14,19 @@ alternately, and reports the ratio naive / Hamrah (target: at least 20 times).
 
 from __future__ import annotations
 
-import argparse
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bench.datasets import BENCH_AS_OF, pinned_environment
-from bench.report import WORKLIST_SPEED_UP, Row, write_part
-from bench.timing import median, peak_rss_mb, timed
+from bench.datasets import BENCH_AS_OF
+from bench.part import run_part
+from bench.report import WORKLIST_SPEED_UP, Row
+from bench.timing import median, timed
 from data_access.engine import make_engine, session_factory
 from data_access.models import Base
 from data_access.outreach import OPEN_ASSIGNMENT_STATUSES, outreach_worklist
@@ -410,16 +408,7 @@ def measure_worklists(database_url: str, scale: str, database: str, runs: int) -
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", required=True)
-    parser.add_argument("--scale", required=True)
-    parser.add_argument("--database", required=True)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--out", type=Path, required=True)
-    args = parser.parse_args(argv)
-    os.environ.update(pinned_environment(args.url, base={}))
-    rows = measure_worklists(args.url, args.scale, args.database, args.runs)
-    write_part(args.out, rows, peak_rss_mb())
+    run_part(measure_worklists, __doc__.splitlines()[0], argv)
 
 
 if __name__ == "__main__":

@@ -16,8 +16,6 @@ them once per process, not once per request. Run as ``python -m bench.page_times
 
 from __future__ import annotations
 
-import argparse
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,10 +30,10 @@ from bench.datasets import (
     DEMO_PASSWORD,
     PROJECT_ROOT,
     SUPERVISOR,
-    pinned_environment,
 )
-from bench.report import PAGE_COLD, PAGE_WARM, Row, write_part
-from bench.timing import peak_rss_mb, timed
+from bench.part import run_part
+from bench.report import PAGE_COLD, PAGE_WARM, Row
+from bench.timing import timed
 from components.state import SELECTED_PATIENT, SIGNED_IN
 from data_access.engine import make_engine, session_factory
 from data_access.models import Patient
@@ -143,16 +141,7 @@ def measure_pages(database_url: str, scale: str, database: str, runs: int,
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", required=True, help="the bench database (already built)")
-    parser.add_argument("--scale", required=True)
-    parser.add_argument("--database", required=True)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--out", type=Path, required=True)
-    args = parser.parse_args(argv)
-    os.environ.update(pinned_environment(args.url, base={}))
-    rows = measure_pages(args.url, args.scale, args.database, args.runs)
-    write_part(args.out, rows, peak_rss_mb())
+    run_part(measure_pages, __doc__.splitlines()[0], argv)
 
 
 if __name__ == "__main__":
