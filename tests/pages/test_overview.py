@@ -91,8 +91,10 @@ def test_supervisor_reads_the_clinic_and_splits_it(
     assert list(split["Admissions"]) == [1, 2]
 
 
-def test_a_custom_period_before_the_twelve_months_is_refused_in_words(
+def test_a_custom_gregorian_period_counts_only_its_own_days(
         signed_in: Callable[[Role], AppTest], clinic_history: dict[str, int]) -> None:
+    """Nobody was admitted 30 to 40 days ago; a period outside the 12 months cannot be picked
+    (the picker's bounds) and is refused in words by domain.report_periods (tested there)."""
     at = open_page(signed_in(Role.SUPERVISOR), "pages/overview.py")
     at.selectbox(key="overview_period").set_value("custom").run()
     at.date_input(key="overview_custom").set_value(
