@@ -166,17 +166,19 @@ def authenticate(db: Database, settings: Settings, cookie: VersionedCookie,
 def login_form(db: Database, settings: Settings, cookie: VersionedCookie) -> \
         state.SignedInUser | None:
     """Draw the sign-in form; return the user when this run signed one in."""
-    notice = state.take_notice()
-    if notice:
-        st.info(notice)
+    notice_slot = st.empty()  # above the form, filled once we know whether it was submitted
     with st.form("login"):
         st.subheader(t("Sign in to Hamrah"))
         username = st.text_input(t("Username"), key="login_username")
         password = st.text_input(t("Password"), type="password", key="login_password",
                                  max_chars=settings.max_password_length)
         submitted = st.form_submit_button(t("Sign in"), type="primary")
+    notice = state.sign_in_notice()
     if not submitted:
+        if notice:
+            notice_slot.info(notice)
         return None
+    state.take_notice()
     with db.sessions() as session, session.begin():
         attempt = check_login(
             session, username=username.strip(), password=password,

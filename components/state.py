@@ -64,6 +64,14 @@ def take_notice() -> str | None:
     return notice if isinstance(notice, str) else None
 
 
+def sign_in_notice() -> str | None:
+    """Why the user is on the sign-in screen, kept until the next sign-in attempt: signing out
+    deletes the cookie, and the cookie component's own rerun would otherwise wipe the message
+    a moment after it appeared."""
+    notice = st.session_state.get(NOTICE)
+    return notice if isinstance(notice, str) else None
+
+
 def set_notice(text: str) -> None:
     st.session_state[NOTICE] = text
 

@@ -96,6 +96,19 @@ def test_sign_out_button(signed_in: Callable[[Role], AppTest], database: Databas
     assert audit_actions(database)[-1] == AuditAction.LOGOUT.value
 
 
+def test_the_sign_out_notice_survives_a_rerun_until_the_next_sign_in(
+        signed_in: Callable[[Role], AppTest]) -> None:
+    """Deleting the cookie reruns the app; the message must not vanish with that rerun."""
+    at = signed_in(Role.CASE_TEAM)
+    at.sidebar.button(key="sign_out").click().run()
+    at.run()
+    assert "You have signed out." in texts(at)
+    at.text_input(key="login_username").input("nobody")
+    at.text_input(key="login_password").input("wrong password")
+    at.button(key="FormSubmitter:login-Sign in").click().run()
+    assert "You have signed out." not in texts(at)
+
+
 @pytest.mark.parametrize("role", list(Role))
 def test_every_page_of_the_registry_opens_or_refuses_by_role(
     signed_in: Callable[[Role], AppTest], role: Role
