@@ -1152,7 +1152,8 @@ class _Builder:
 
     def plan_family(self, patient: _Patient) -> _FamilyPlan:
         rng = self.rng
-        count = _pick(rng, ((0, 15), (1, 40), (2, 30), (3, 15)))
+        # About 2.5 support members per patient (issue #8: 25,000 for 10,000 patients).
+        count = _pick(rng, ((0, 6), (1, 14), (2, 26), (3, 28), (4, 26)))
         relations: list[Relation] = []
         while len(relations) < count:
             relation = _pick(rng, _RELATIONS)
