@@ -3,6 +3,11 @@
 They read the frames of ``domain.overview_report`` (``figures_frame``, ``retention_curve_frame``)
 and never call Streamlit, so the page, the PDF export and the analysts' notebook draw the same
 charts and tests can check their encodings directly.
+
+A month axis names the months in the reader's calendar and language (``Aban 1405``,
+``آبان ۱۴۰۵``, ``November 2026``): the months of a Solar Hijri frame start on the 19th to 23rd
+of a Gregorian month, which a time axis would label by the wrong month. So the axis is the month
+label as an ordinal field, in the order of the months' first days.
 """
 
 from __future__ import annotations
@@ -13,8 +18,15 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from domain.calendars import Calendar
 from domain.overview import ADHERENCE_BINS
-from domain.overview_report import BACKLOG_TIERS, RATE_FIGURES, adherence_column
+from domain.overview_report import (
+    BACKLOG_TIERS,
+    MONTH_COLUMN,
+    RATE_FIGURES,
+    adherence_column,
+    with_month_labels,
+)
 from domain.phases import PHASE_ORDER
 from domain.text import t
 
@@ -54,17 +66,29 @@ def _series_name(frame: pd.DataFrame) -> pd.Series:
     return pd.Series([t("Clinic")] * len(frame), index=frame.index, dtype="object")
 
 
-def trend_chart(figures: pd.DataFrame, column: str, label: str) -> alt.Chart:
-    """One figure month by month: one line for the clinic, or one per psychologist.
+def _month_axis(figures: pd.DataFrame, calendar: Calendar,
+                language: str) -> tuple[pd.DataFrame, alt.X]:
+    """The frame with its month labels, and the x axis that shows them in the months' order
+    (a frame split by psychologist holds each month several times)."""
+    frame = with_month_labels(figures, calendar, language)
+    ordered = frame.sort_values("period_start", kind="stable")[MONTH_COLUMN]
+    axis = alt.X(f"{MONTH_COLUMN}:O", title=None, sort=list(dict.fromkeys(ordered)),
+                 axis=alt.Axis(labelAngle=-45))
+    return frame, axis
+
+
+def trend_chart(figures: pd.DataFrame, column: str, label: str, *,
+                calendar: Calendar = Calendar.GREGORIAN, language: str = "en") -> alt.Chart:
+    """One figure month by month (``domain.overview_report.monthly_figures`` of ``calendar``):
+    one line for the clinic, or one per psychologist.
 
     Rates show their parts in the tooltip ("12 of 15") so that a small denominator is visible;
     months where nothing counts are gaps, not zeros.
     """
-    frame = figures.copy()
+    frame, month_axis = _month_axis(figures, calendar, language)
     frame["series"] = _series_name(frame)
-    frame["month"] = pd.to_datetime(frame["period_start"])
     tooltip: list[alt.Tooltip] = [
-        alt.Tooltip("yearmonth(month):T", title=t("month")),
+        alt.Tooltip(f"{MONTH_COLUMN}:N", title=t("month")),
         alt.Tooltip("series:N", title=t("who")),
         alt.Tooltip(f"{column}:Q", title=label),
     ]
@@ -78,7 +102,7 @@ def trend_chart(figures: pd.DataFrame, column: str, label: str) -> alt.Chart:
         alt.Chart(frame)
         .mark_line(point=True)
         .encode(
-            x=alt.X("yearmonth(month):T", title=None, axis=alt.Axis(format="%b %Y")),
+            x=month_axis,
             y=alt.Y(f"{column}:Q", title=label, scale=y_scale),
             color=alt.Color("series:N", title=None),
             tooltip=tooltip,
@@ -144,21 +168,24 @@ def backlog_chart(row: Mapping[str, Any]) -> alt.Chart:
     return _bar_chart(frame, t("outreach tier"), colours)
 
 
-def transitions_chart(figures: pd.DataFrame) -> alt.Chart:
-    """Step-downs and step-ups per month: both are normal care, shown side by side."""
-    frame = figures[["period_start", "step_downs", "step_ups"]].rename(
+def transitions_chart(figures: pd.DataFrame, *, calendar: Calendar = Calendar.GREGORIAN,
+                      language: str = "en") -> alt.Chart:
+    """Step-downs and step-ups per month of ``calendar``: both are normal care, shown side by
+    side."""
+    labelled, month_axis = _month_axis(figures, calendar, language)
+    frame = labelled[["period_start", MONTH_COLUMN, "step_downs", "step_ups"]].rename(
         columns={"step_downs": t("step-downs"), "step_ups": t("step-ups")})
-    frame = frame.melt(id_vars="period_start", var_name="direction", value_name="moves")
-    frame["month"] = pd.to_datetime(frame["period_start"])
+    frame = frame.melt(id_vars=["period_start", MONTH_COLUMN], var_name="direction",
+                       value_name="moves")
     chart: alt.Chart = (
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("yearmonth(month):O", title=None, axis=alt.Axis(format="%b %Y")),
+            x=month_axis,
             xOffset="direction:N",
             y=alt.Y("moves:Q", title=t("phase changes")),
             color=alt.Color("direction:N", title=None),
-            tooltip=[alt.Tooltip("yearmonth(month):T", title=t("month")),
+            tooltip=[alt.Tooltip(f"{MONTH_COLUMN}:N", title=t("month")),
                      alt.Tooltip("direction:N", title=t("direction")),
                      alt.Tooltip("moves:Q", title=t("phase changes"))],
         )

@@ -1,4 +1,4 @@
-"""Cached reads for the Overview: clinics, day, period and settings are in the key.
+"""Cached reads for the Overview: clinics, day, period, calendar and settings are in the key.
 
 The records are loaded once (``data_access.overview.overview_records``: grouped queries per
 month's end) and every figure is counted from them in ``domain.overview_report``; the result is
@@ -7,6 +7,12 @@ backlog is read for the period's last day only: a worklist per month costs a sec
 at a thousand patients, and the page charts the backlog of one day. When that day is today, the
 backlog is the cached worklist that the navigation badge and the Outreach page already read
 (``components.outreach_data.worklist``), so a first visit computes it once, not twice.
+
+The twelve months are those of the reader's calendar, so the calendar is in the key: a Solar
+Hijri month ends on other days than a Gregorian one, and the records are loaded for its ends
+(and from its first day). The language is not: month labels are added by the page
+(``domain.overview_report.with_month_labels``), so an English and a Persian reader of one
+calendar share one load.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from components import outreach_data
 from components.resources import database
 from data_access.clock import utc_now
 from data_access.overview import overview_records
+from domain.calendars import Calendar
 from domain.overview import Period
 from domain.overview_report import (
     figures_by_psychologist,
@@ -38,7 +45,8 @@ from settings import Settings
 @dataclass(frozen=True)
 class OverviewView:
     """The frames of one Overview: the chosen period (clinic, and per psychologist), the twelve
-    months (clinic, and per psychologist) and the retention curves of the period's admissions."""
+    months of the reader's calendar (clinic, and per psychologist) and the retention curves of
+    the period's admissions."""
 
     period: pd.DataFrame
     period_by_psychologist: pd.DataFrame
@@ -49,14 +57,15 @@ class OverviewView:
 
 @st.cache_data(ttl=300, max_entries=32, show_spinner=False)
 def overview(clinic_ids: tuple[int, ...], as_of: date, start: date, end: date,
-             _settings: Settings, database_url: str) -> OverviewView:
+             calendar: Calendar, _settings: Settings, database_url: str) -> OverviewView:
     period = Period(start, end)
     shared_worklist = end == as_of
     with database(database_url).sessions() as session:
         inputs = overview_records(session, clinic_ids=clinic_ids, as_of=as_of,
                                   months=OVERVIEW_MONTHS, moments=(end,),
                                   backlog_moments=() if shared_worklist else (end,),
-                                  clinical=_settings.clinical, outreach=_settings.outreach)
+                                  clinical=_settings.clinical, outreach=_settings.outreach,
+                                  calendar=calendar)
     if shared_worklist:
         worklist = outreach_data.worklist(clinic_ids, as_of, _settings, database_url)
         inputs = with_backlog(inputs, end, worklist.items)
@@ -65,8 +74,9 @@ def overview(clinic_ids: tuple[int, ...], as_of: date, start: date, end: date,
     return OverviewView(
         period=figures_frame([overview_figures(inputs, period, now, gap)]),
         period_by_psychologist=figures_frame(figures_by_psychologist(inputs, period, now, gap)),
-        months=figures_frame(monthly_figures(inputs, as_of, now, OVERVIEW_MONTHS, gap)),
-        months_by_psychologist=figures_frame(
-            monthly_figures_by_psychologist(inputs, as_of, now, OVERVIEW_MONTHS, gap)),
+        months=figures_frame(
+            monthly_figures(inputs, as_of, now, OVERVIEW_MONTHS, gap, calendar=calendar)),
+        months_by_psychologist=figures_frame(monthly_figures_by_psychologist(
+            inputs, as_of, now, OVERVIEW_MONTHS, gap, calendar=calendar)),
         curves=retention_curve_frame(inputs, period, as_of),
     )

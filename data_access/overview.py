@@ -58,6 +58,7 @@ from data_access.models import (
 )
 from data_access.outreach import outreach_facts
 from domain.adherence import adherence_rate, scheduled_days
+from domain.calendars import Calendar
 from domain.outreach import DEFAULT_OUTREACH_THRESHOLDS, OutreachThresholds, worklist
 from domain.overview import (
     AdherenceRecord,
@@ -452,14 +453,17 @@ def overview_records(
     backlog_moments: Sequence[date] | None = None,
     clinical: ClinicalThresholds = DEFAULT_THRESHOLDS,
     outreach: OutreachThresholds = DEFAULT_OUTREACH_THRESHOLDS,
+    calendar: Calendar = Calendar.GREGORIAN,
 ) -> OverviewInputs:
     """The Overview's records of the patients of ``clinic_ids``, as the database holds them.
 
-    - Moments: the last day of each of ``domain.overview.last_months(as_of, months)`` (the last
-      one is ``as_of``) and every day of ``moments`` (none may be after ``as_of``), so that a
-      page can also show a period that ends elsewhere.
+    - Moments: the last day of each of ``domain.overview.last_months(as_of, months, calendar)``
+      (the last one is ``as_of``) and every day of ``moments`` (none may be after ``as_of``), so
+      that a page can also show a period that ends elsewhere. The months are those the figures
+      will be counted by: a Solar Hijri month ends on the 18th to 22nd of a Gregorian one.
     - Screens, assignments and questions: those dated from ``since`` (default: the first day of
-      the first month) to ``as_of``; pass an earlier ``since`` for a longer custom period.
+      the first month of ``calendar``, which for Solar Hijri months is up to 12 days before the
+      Gregorian one) to ``as_of``; pass an earlier ``since`` for a longer custom period.
     - Episodes and phase moves: the whole history (see the module docstring), each episode with
       its longest gap for the :data:`~domain.overview_report.RETENTION_HORIZONS` complete on
       ``as_of``.
@@ -479,7 +483,7 @@ def overview_records(
     attempt of all time for phone-call messages. The family records read the members' current
     active flag too. The backlog of the last day, as_of, is exact when as_of is today.
     """
-    periods = last_months(as_of, months)
+    periods = last_months(as_of, months, calendar)
     all_moments = tuple(sorted({period.end for period in periods} | set(moments)))
     first_day = periods[0].start if since is None else since
     worklist_days = None if backlog_moments is None else tuple(sorted(set(backlog_moments)))

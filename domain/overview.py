@@ -10,7 +10,8 @@ Conventions, shared by every function:
 - A :class:`Period` runs from ``start`` to ``end``, both inclusive (as
   ``domain.treatment_time.window_bounds``). :func:`last_months` gives the 12 calendar months
   ending at an as-of date (the last one cut at the as-of date) and :func:`monthly_series` maps
-  any figure over them.
+  any figure over them; the months are Gregorian or Solar Hijri (``domain.calendars``), as the
+  reader counts them.
 - Figures of a moment (active patients, phases, consent, engagement, adherence, backlog) are
   taken on one day ``on``; in a monthly series, on each month's last day (``period.end``).
 - A patient is active (in treatment) on ``on`` when admitted on or before it and not discharged
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Protocol, TypeVar
 
+from domain.calendars import Calendar, month_start
 from domain.deadlines import QuestionStatus, question_status
 from domain.outreach import Tier, tier_rank
 from domain.phases import PHASE_ORDER, PhaseDirection, phase_direction
@@ -62,36 +64,35 @@ class Period:
         return isinstance(day, date) and self.start <= day <= self.end
 
 
-def _month_start(day: date, months_back: int = 0) -> date:
-    index = day.year * 12 + day.month - 1 - months_back
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def last_months(as_of: date, months: int = 12) -> list[Period]:
-    """The ``months`` calendar months ending with the month of ``as_of``, oldest first.
+def last_months(as_of: date, months: int = 12,
+                calendar: Calendar = Calendar.GREGORIAN) -> list[Period]:
+    """The ``months`` months of ``calendar`` ending with the month of ``as_of``, oldest first.
 
     Each is a whole month except the last, which runs from the first of the month to ``as_of``
-    (the month so far), so that no figure counts days that have not happened yet.
+    (the month so far), so that no figure counts days that have not happened yet. A Solar
+    Hijri month starts on the 19th to 23rd of a Gregorian one (1 Aban 1405 is 23 October
+    2026): a clinic that keeps its books by Farvardin and Aban counts admissions per such month.
     """
     if months < 1:
         raise ValueError(f"a series needs at least 1 month, got {months}")
-    periods = []
-    for back in range(months - 1, -1, -1):
-        start = _month_start(as_of, back)
-        end = as_of if back == 0 else _month_start(as_of, back - 1) - timedelta(days=1)
-        periods.append(Period(start, end))
-    return periods
+    starts = [month_start(as_of, calendar)]
+    while len(starts) < months:
+        starts.append(month_start(starts[-1] - timedelta(days=1), calendar))
+    starts.reverse()
+    ends = [following - timedelta(days=1) for following in starts[1:]] + [as_of]
+    return [Period(start, end) for start, end in zip(starts, ends, strict=True)]
 
 
 def monthly_series(
-    figure: Callable[[Period], T], as_of: date, months: int = 12
+    figure: Callable[[Period], T], as_of: date, months: int = 12,
+    calendar: Calendar = Calendar.GREGORIAN,
 ) -> list[tuple[date, T]]:
     """``(month_start, figure(month))`` for each of :func:`last_months`, oldest first.
 
     A figure of a moment is taken on the month's last day, e.g.
     ``monthly_series(lambda month: active_patients(episodes, month.end), as_of)``.
     """
-    return [(period.start, figure(period)) for period in last_months(as_of, months)]
+    return [(period.start, figure(period)) for period in last_months(as_of, months, calendar)]
 
 
 # --- records the data layer provides -----------------------------------------------------------

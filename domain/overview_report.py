@@ -8,6 +8,10 @@ of ``domain.overview`` and what they cover); the functions here only count. Figu
 day, so that day must be one of the moments the inputs were loaded for, and the period must start
 on or after the first day whose screens, assignments and questions were loaded: a figure is never
 counted from records that were not read.
+
+Months are those of the reader's calendar (Gregorian by default, Solar Hijri for a reader who
+keeps that one): the inputs are loaded for one calendar's month ends, and the months are counted
+in the same calendar.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
+from domain.calendars import Calendar, month_label
 from domain.outreach import Tier, WorklistItem, tier_rank
 from domain.overview import (
     ADHERENCE_BINS,
@@ -225,13 +230,15 @@ def overview_figures(
 
 def monthly_figures(
     inputs: OverviewInputs, as_of: date, now: datetime, months: int = 12,
-    max_gap_days: int = DEFAULT_THRESHOLDS.retention_max_gap_days,
+    max_gap_days: int = DEFAULT_THRESHOLDS.retention_max_gap_days, *,
+    calendar: Calendar = Calendar.GREGORIAN,
 ) -> list[OverviewFigures]:
-    """The clinic's figures for each of ``domain.overview.last_months(as_of, months)``, oldest
-    first; the inputs must be loaded with the same as_of and at least as many months."""
+    """The clinic's figures for each of ``domain.overview.last_months(as_of, months,
+    calendar)``, oldest first; the inputs must be loaded with the same as_of, calendar and at
+    least as many months (a Solar Hijri month ends on other days than a Gregorian one)."""
     return [
         _figures(inputs, period, now, None, False, max_gap_days)
-        for period in last_months(as_of, months)
+        for period in last_months(as_of, months, calendar)
     ]
 
 
@@ -275,15 +282,16 @@ def figures_by_psychologist(
 
 def monthly_figures_by_psychologist(
     inputs: OverviewInputs, as_of: date, now: datetime, months: int = 12,
-    max_gap_days: int = DEFAULT_THRESHOLDS.retention_max_gap_days,
+    max_gap_days: int = DEFAULT_THRESHOLDS.retention_max_gap_days, *,
+    calendar: Calendar = Calendar.GREGORIAN,
 ) -> list[OverviewFigures]:
     """:func:`figures_by_psychologist` of each of ``domain.overview.last_months(as_of,
-    months)``, oldest month first and the psychologists in their order within a month; the
-    records are split once for all the months."""
+    months, calendar)``, oldest month first and the psychologists in their order within a
+    month; the records are split once for all the months."""
     split = _split_inputs(inputs)
     return [
         _figures(own, period, now, name, True, max_gap_days)
-        for period in last_months(as_of, months)
+        for period in last_months(as_of, months, calendar)
         for name, own in split
     ]
 
@@ -412,3 +420,24 @@ def figures_frame(figures: Sequence[OverviewFigures]) -> pd.DataFrame:
     frame["psychologist"] = pd.Series([f.psychologist for f in figures], dtype="object")
     return frame
 
+
+
+MONTH_COLUMN = "month"
+"""The column :func:`with_month_labels` adds: the month as its reader names it."""
+
+
+def with_month_labels(frame: pd.DataFrame, calendar: Calendar, language: str) -> pd.DataFrame:
+    """A monthly :func:`figures_frame` with a ``month`` column after ``period_end``: the month
+    of each ``period_start`` in the reader's calendar and language (``Aban 1405``,
+    ``آبان ۱۴۰۵``, ``November 2026``; ``domain.calendars.month_label``).
+
+    Only for a frame of :func:`monthly_figures` months of that calendar, whose ``period_start``
+    is a month's first day. ``period_start`` / ``period_end`` stay ISO Gregorian dates, so an
+    exported file still sorts and joins by date; the label is for the person reading it.
+    """
+    labelled = frame.copy()
+    labels = [month_label(start.date(), calendar, language)
+              for start in pd.to_datetime(labelled["period_start"])]
+    labelled.insert(list(labelled.columns).index("period_end") + 1, MONTH_COLUMN,
+                    pd.Series(labels, index=labelled.index, dtype="object"))
+    return labelled

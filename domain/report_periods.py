@@ -4,13 +4,18 @@ Named choices rather than two free dates, because a team comparing this month wi
 needs both to mean the same days every time; a custom range is still possible. Every period ends
 on or before the as-of day (figures never count days that have not happened) and starts within
 the 12 months the Overview loads, so the figures of a moment always have their records.
+
+The months are those of the reader's calendar (``domain.calendars.Calendar``): for a Solar Hijri
+reader "last month" on 2 November 2026 is Mehr 1405 (23 September to 22 October), not October.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from enum import StrEnum
 
+from domain.calendars import Calendar
 from domain.overview import Period, last_months
 from domain.text import t
 
@@ -37,15 +42,17 @@ def period_label(choice: PeriodChoice) -> str:
     return labels[choice]
 
 
-def earliest_start(as_of: date) -> date:
+def earliest_start(as_of: date, calendar: Calendar = Calendar.GREGORIAN) -> date:
     """The first day of the first of the Overview's months."""
-    return last_months(as_of, OVERVIEW_MONTHS)[0].start
+    return last_months(as_of, OVERVIEW_MONTHS, calendar)[0].start
 
 
-def chosen_period(choice: PeriodChoice, as_of: date) -> Period:
-    """The days of ``choice`` as seen on ``as_of``; "last 12 months" is the whole trend window
-    (eleven whole months and this month so far), so its figures match the trend's sum."""
-    months = last_months(as_of, OVERVIEW_MONTHS)
+def chosen_period(choice: PeriodChoice, as_of: date,
+                  calendar: Calendar = Calendar.GREGORIAN) -> Period:
+    """The days of ``choice`` as seen on ``as_of``, in months of ``calendar``; "last 12 months"
+    is the whole trend window (eleven whole months and this month so far), so its figures match
+    the trend's sum."""
+    months = last_months(as_of, OVERVIEW_MONTHS, calendar)
     if choice is PeriodChoice.LAST_12_MONTHS:
         return Period(months[0].start, as_of)
     if choice is PeriodChoice.LAST_3_MONTHS:
@@ -61,16 +68,20 @@ class PeriodError(ValueError):
     """A custom period the Overview cannot show, with the reason in words."""
 
 
-def custom_period(start: date, end: date, as_of: date) -> Period:
-    """A range typed by a person, checked against what the Overview can count."""
+def custom_period(start: date, end: date, as_of: date,
+                  calendar: Calendar = Calendar.GREGORIAN, *,
+                  shown: Callable[[date], str] = date.isoformat) -> Period:
+    """A range typed by a person, checked against what the Overview can count (the months of
+    ``calendar``). ``shown`` writes a date in the refusal as the reader reads dates (a page
+    passes ``components.dates.shown_date``); ISO by default."""
     if end < start:
         raise PeriodError(t("The period ends ({end}) before it starts ({start}).",
-                            end=end.isoformat(), start=start.isoformat()))
+                            end=shown(end), start=shown(start)))
     if end > as_of:
         raise PeriodError(t("The period cannot end after today ({today}).",
-                            today=as_of.isoformat()))
-    first = earliest_start(as_of)
+                            today=shown(as_of)))
+    first = earliest_start(as_of, calendar)
     if start < first:
         raise PeriodError(t("The Overview covers the last 12 months: start on {first} or later.",
-                            first=first.isoformat()))
+                            first=shown(first)))
     return Period(start, end)

@@ -2,7 +2,8 @@
 
 Every number comes from ``domain.overview_report`` over the records of
 ``data_access.overview``; the same frames feed the charts, the Excel export and the analysts'
-notebook (``notebooks/clinic_review.ipynb``).
+notebook (``notebooks/clinic_review.ipynb``). Months, named periods ("last month") and the
+trend's axis follow the reader's calendar: a Solar Hijri reader counts by Mehr and Aban.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from components.resources import app_settings
 from components.view_audit import audit_view
 from data_access.clock import today
 from domain.calendars import Calendar
+from domain.overview_report import with_month_labels
 from domain.report_periods import (
     PeriodChoice,
     PeriodError,
@@ -42,6 +44,7 @@ from domain.text import t
 user = require_page("overview")
 settings = app_settings()
 as_of = today()
+calendar = user.calendar
 st.title(t("Overview"))
 
 ALL_CLINICS = -1
@@ -57,10 +60,11 @@ choice = period_column.selectbox(
     format_func=lambda c: t("Custom dates") if c == CUSTOM else period_label(PeriodChoice(c)))
 split = split_column.toggle(t("Split by psychologist"), key="overview_split")
 if choice == CUSTOM:
-    default = chosen_period(PeriodChoice.LAST_3_MONTHS, as_of)
-    if user.calendar is Calendar.GREGORIAN:
+    default = chosen_period(PeriodChoice.LAST_3_MONTHS, as_of, calendar)
+    first_day = earliest_start(as_of, calendar)
+    if calendar is Calendar.GREGORIAN:
         picked = st.date_input(t("From and to"), value=(default.start, default.end),
-                               min_value=earliest_start(as_of), max_value=as_of,
+                               min_value=first_day, max_value=as_of,
                                key="overview_custom")
     else:  # Streamlit's range picker knows only the Gregorian calendar (components.dates)
         # The catalogs' date-range words ("az" / "ta" in Persian), as the phase timeline uses them.
@@ -68,11 +72,11 @@ if choice == CUSTOM:
         with first_column:
             first = date_field(t("First day"), default.start,
                                key="overview_custom_start", user=user,
-                               min_value=earliest_start(as_of), max_value=as_of)
+                               min_value=first_day, max_value=as_of)
         with last_column:
             last = date_field(t("Last day"), default.end,
                               key="overview_custom_end", user=user,
-                              min_value=earliest_start(as_of), max_value=as_of)
+                              min_value=first_day, max_value=as_of)
         if first.refused or last.refused:
             st.stop()  # date_field has shown what is wrong under the field
         picked = (first.day, last.day) if first.day and last.day else ()
@@ -80,18 +84,19 @@ if choice == CUSTOM:
         st.info(t("Pick the first and the last day of the period."))
         st.stop()
     try:
-        period = custom_period(picked[0], picked[1], as_of)
+        period = custom_period(picked[0], picked[1], as_of, calendar,
+                               shown=lambda day: shown_date(day, user))
     except PeriodError as error:
         st.error(str(error))
         st.stop()
 else:
-    period = chosen_period(PeriodChoice(choice), as_of)
+    period = chosen_period(PeriodChoice(choice), as_of, calendar)
 
 clinic_ids = tuple(clinic_names) if clinic == ALL_CLINICS else (clinic,)
 scope = ", ".join(clinic_names[cid] for cid in clinic_ids)
 with st.spinner(t("Counting the clinic's figures…")):
-    view = overview_data.overview(clinic_ids, as_of, period.start, period.end, settings,
-                                  settings.database_url)
+    view = overview_data.overview(clinic_ids, as_of, period.start, period.end, calendar,
+                                  settings, settings.database_url)
 audit_view(user, entity="overview", entity_id=f"{scope}:{period.start}:{period.end}",
            summary=f"overview of {scope}, {period.start} to {period.end}")
 st.caption(t("{clinics} · {start} to {end} · figures of a day are taken on {end}",
@@ -109,7 +114,8 @@ labels = trend_labels()
 figure = st.selectbox(t("Figure"), list(labels), format_func=labels.__getitem__,
                       key="overview_trend_figure")
 months = view.months_by_psychologist if split else view.months
-st.altair_chart(trend_chart(months, figure, labels[figure]), width="stretch")
+st.altair_chart(trend_chart(months, figure, labels[figure], calendar=calendar,
+                            language=user.language), width="stretch")
 
 left, right = st.columns(2)
 with left:
@@ -129,17 +135,23 @@ with right:
     st.markdown(f"**{t('Outreach backlog')}**")
     st.altair_chart(backlog_chart(row), width="stretch")
 st.markdown(f"**{t('Step-downs and step-ups')}**")
-st.altair_chart(transitions_chart(view.months), width="stretch")
+st.altair_chart(transitions_chart(view.months, calendar=calendar, language=user.language),
+                width="stretch")
 st.caption(t("A step-up after a relapse is care working, not a failure."))
 
 export_id = f"{scope}:{period.start}:{period.end}"
 st.caption(t("The 12 months as a table:"))
-table_download_buttons(months, file_stem=f"hamrah-overview-months-{as_of.isoformat()}",
-                       user=user, entity="overview", entity_id=export_id,
-                       key_prefix="overview_months", sheet_name=t("Months"))
+# Each month keeps its ISO first and last day (machine-readable) and gets its name beside them
+# in the reader's calendar ("Aban 1405").
+table_download_buttons(with_month_labels(months, calendar, user.language),
+                       file_stem=f"hamrah-overview-months-{as_of.isoformat()}", user=user,
+                       entity="overview", entity_id=export_id, key_prefix="overview_months",
+                       sheet_name=t("Months"))
 workbook_download_button(
     {t("Period"): view.period, t("Period by psychologist"): view.period_by_psychologist,
-     t("Months"): view.months, t("Months by psychologist"): view.months_by_psychologist,
+     t("Months"): with_month_labels(view.months, calendar, user.language),
+     t("Months by psychologist"): with_month_labels(view.months_by_psychologist, calendar,
+                                                    user.language),
      t("Retention curves"): view.curves},
     label=t("Export every table (Excel)"), file_stem=f"hamrah-overview-{as_of.isoformat()}",
     user=user, entity="overview", entity_id=export_id, key_prefix="overview")

@@ -39,6 +39,7 @@ from data_access.overview import overview_records
 from data_access.patient_record import change_phase
 from data_access.questions import answer_question, ask_question
 from data_access.staff import add_user
+from domain.calendars import Calendar
 from domain.outreach import Tier
 from domain.overview import (
     AdherenceRecord,
@@ -52,7 +53,7 @@ from domain.overview import (
     Rate,
     ScreenRecord,
 )
-from domain.overview_report import overview_figures
+from domain.overview_report import monthly_figures, overview_figures
 from domain.phases import PhaseDirection
 from domain.vocabulary import DeliveryStatus, Medication, Phase, Role
 from tests import builders
@@ -393,6 +394,39 @@ def test_a_corrected_admission_date_is_no_new_episode(session: Session) -> None:
     # No dose: the complete horizons are whole gaps (90 days complete on 18 Jun, 180 on 16 Sep).
     assert episode.longest_gap_by_horizon == {90: 90, 180: 180}
     assert records.moves == (PhaseMove(episode.patient_id, d("2026-03-09"), None, IN),)
+
+
+def test_solar_hijri_months_are_read_from_their_first_day(session: Session) -> None:
+    """A Solar Hijri reader's three months to 2 Nov (11 Aban 1405): Shahrivar from 23 Aug to
+    22 Sep, Mehr to 22 Oct, Aban so far (1 Farvardin 1405 is 21 Mar; months 1-6 have 31 days,
+    7-11 have 30). The records start on 1 Shahrivar, nine days before September."""
+    with session.begin():
+        clinic_id, ids = build_clinic(session)
+        add_screen(session, ids["P1"], d("2026-08-25"), "heroin", "positive")  # 3 Shahrivar
+    records = overview_records(session, clinic_ids=[clinic_id], as_of=AS_OF, months=3,
+                               backlog_moments=[AS_OF], calendar=Calendar.JALALI)
+    p1, p2 = ids["P1"], ids["P2"]
+    assert records.since == d("2026-08-23")
+    assert records.moments == (d("2026-09-22"), d("2026-10-22"), AS_OF)
+    # 25 Aug is read (20 Aug is still before the records); a Gregorian reader's start on 1 Sep.
+    assert records.screens == (
+        ScreenRecord(p1, d("2026-08-25"), True), ScreenRecord(p1, d("2026-09-10"), True),
+        ScreenRecord(p1, d("2026-10-15"), False), ScreenRecord(p2, d("2026-10-20"), False),
+    )
+    assert overview_records(session, clinic_ids=[clinic_id], as_of=AS_OF, months=3,
+                            backlog_moments=[AS_OF]).since == d("2026-09-01")
+    shahrivar, mehr, aban = monthly_figures(records, AS_OF, NOW, 3, calendar=Calendar.JALALI)
+    assert [f.period for f in (shahrivar, mehr, aban)] == [
+        Period(d("2026-08-23"), d("2026-09-22")), Period(d("2026-09-23"), d("2026-10-22")),
+        Period(d("2026-10-23"), AS_OF),
+    ]
+    # Shahrivar: P2 discharged 31 Aug and readmitted 7 Sep, P3 discharged 21 Sep; the screens
+    # of 25 Aug and 10 Sep, both unexpected. Mehr: 15 and 20 Oct, both clean.
+    assert (shahrivar.admissions, shahrivar.discharges) == (1, 2)
+    assert (mehr.admissions, mehr.discharges, aban.admissions, aban.discharges) == (0, 0, 0, 0)
+    assert (shahrivar.unexpected_positive, mehr.unexpected_positive,
+            aban.unexpected_positive) == (Rate(2, 2), Rate(0, 2), Rate(0, 0))
+    assert shahrivar.active_patients == 3  # on 22 Sep: P1, P2 (readmitted), P4
 
 
 def test_the_worklist_is_read_on_the_backlog_moments_only(session: Session) -> None:

@@ -5,10 +5,11 @@ Every expected value is counted by hand in the comments, from the tables below.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
+from domain.calendars import Calendar
 from domain.outreach import Tier
 from domain.overview import (
     ADHERENCE_BINS,
@@ -189,6 +190,43 @@ def test_last_months_are_calendar_months_and_the_month_so_far() -> None:
         last_months(AS_OF, 0)
 
 
+def test_solar_hijri_months_start_on_the_first_of_each_solar_hijri_month() -> None:
+    # 1 Farvardin 1405 is 21 Mar 2026; months 1-6 have 31 days, 7-11 have 30. So 1 Mehr
+    # (month 7) is 21 Mar + 186 days = 23 Sep, 1 Aban 23 Oct, 1 Azar 22 Nov, and 26 Nov 2026
+    # is 5 Azar 1405.
+    assert last_months(d("2026-11-26"), 3, Calendar.JALALI) == [
+        Period(d("2026-09-23"), d("2026-10-22")),  # Mehr 1405
+        Period(d("2026-10-23"), d("2026-11-21")),  # Aban 1405
+        Period(d("2026-11-22"), d("2026-11-26")),  # Azar 1405 so far
+    ]
+    # On 2 Nov 2026 (11 Aban): Aban so far, after the whole of Mehr.
+    assert last_months(d("2026-11-02"), 2, Calendar.JALALI) == [
+        Period(d("2026-09-23"), d("2026-10-22")), Period(d("2026-10-23"), d("2026-11-02")),
+    ]
+    # Twelve months to 26 Nov 2026 start on 1 Dey 1404: 1 Farvardin 1404 (21 Mar 2025)
+    # + 6 x 31 + 3 x 30 days = 22 Dec 2025.
+    twelve = last_months(d("2026-11-26"), 12, Calendar.JALALI)
+    assert len(twelve) == 12 and twelve[0].start == d("2025-12-22")
+    assert all(later.start == earlier.end + timedelta(days=1)
+               for earlier, later in zip(twelve, twelve[1:], strict=False))
+
+
+def test_solar_hijri_months_across_nowruz_of_a_leap_year() -> None:
+    # 1403 is a leap year: Esfand has 30 days, 30 Esfand 1403 is 20 Mar 2025 and Nowruz
+    # (1 Farvardin 1404) is 21 Mar 2025. 1404 is a common year: Esfand has 29 days.
+    assert last_months(d("2025-04-05"), 3, Calendar.JALALI) == [
+        Period(d("2025-01-20"), d("2025-02-18")),  # Bahman 1403, 30 days
+        Period(d("2025-02-19"), d("2025-03-20")),  # Esfand 1403, 30 days
+        Period(d("2025-03-21"), d("2025-04-05")),  # Farvardin 1404 so far
+    ]
+    assert last_months(d("2025-03-20"), 1, Calendar.JALALI) == [
+        Period(d("2025-02-19"), d("2025-03-20"))]  # the leap day is Esfand's last
+    assert last_months(d("2026-03-21"), 2, Calendar.JALALI) == [
+        Period(d("2026-02-20"), d("2026-03-20")),  # Esfand 1404, 29 days
+        Period(d("2026-03-21"), d("2026-03-21")),  # Nowruz 1405: the month's first day
+    ]
+
+
 def test_period_is_inclusive_and_refuses_an_inverted_span() -> None:
     period = Period(d("2025-12-01"), d("2025-12-31"))
     assert d("2025-12-01") in period and d("2025-12-31") in period
@@ -241,6 +279,22 @@ def test_admissions_and_discharges() -> None:
     discharged = monthly_series(lambda month: discharges(EPISODES, month), AS_OF)
     # Apr E2A (1 Apr, the first day), Nov E5, Dec E3, Mar E8.
     assert [n for _, n in discharged] == [1, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 1]
+
+
+def test_admissions_by_solar_hijri_month() -> None:
+    # 10 Mar 2026 is 19 Esfand 1404. From 1 Farvardin 1404 (21 Mar 2025) the months start on
+    # 21 Apr, 22 May, 22 Jun, 23 Jul, 23 Aug (six of 31 days), 23 Sep (Mehr), 23 Oct, 22 Nov,
+    # 22 Dec, 21 Jan and 20 Feb 2026 (Esfand; five of 30 days).
+    admitted = monthly_series(lambda month: admissions(EPISODES, month), AS_OF,
+                              calendar=Calendar.JALALI)
+    assert [start for start, _ in admitted] == [
+        d("2025-03-21"), d("2025-04-21"), d("2025-05-22"), d("2025-06-22"), d("2025-07-23"),
+        d("2025-08-23"), d("2025-09-23"), d("2025-10-23"), d("2025-11-22"), d("2025-12-22"),
+        d("2026-01-21"), d("2026-02-20"),
+    ]
+    # Ordibehesht E4 (20 May), Mordad E2B (1 Aug), Shahrivar E5 (1 Sep), Mehr E6 (15 Oct),
+    # Dey E7 (5 Jan), Esfand E8 (20 Feb, its first day: February for a Gregorian reader).
+    assert [n for _, n in admitted] == [0, 1, 0, 0, 1, 1, 1, 0, 0, 1, 0, 1]
 
 
 # --- retention ----------------------------------------------------------------------------------

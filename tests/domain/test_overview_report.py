@@ -11,6 +11,7 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
+from domain.calendars import Calendar
 from domain.outreach import Tier
 from domain.overview import (
     AdherenceRecord,
@@ -31,8 +32,10 @@ from domain.overview_report import (
     figures_by_psychologist,
     figures_frame,
     monthly_figures,
+    monthly_figures_by_psychologist,
     overview_figures,
     retention_curve_frame,
+    with_month_labels,
 )
 from domain.phases import PhaseDirection
 from domain.vocabulary import DeliveryStatus, Medication, Phase
@@ -186,6 +189,65 @@ def test_monthly_figures_are_the_figures_of_each_month() -> None:
     # September ends on a day that was not loaded, and starts before the records.
     with pytest.raises(ValueError, match="the records start on 2026-10-01"):
         monthly_figures(INPUTS, AS_OF, NOW, months=3)
+
+
+# A Solar Hijri reader's months to 2 Nov 2026 (11 Aban 1405): Mehr 1405 runs from 23 Sep to
+# 22 Oct, Aban from 23 Oct. Patient 5 is admitted on 25 Oct, 3 Aban: October for a Gregorian
+# reader, Aban (not Mehr) for a Solar Hijri one. The inputs are loaded from 1 Mehr, with the
+# last day of Mehr among the moments.
+E6 = EpisodeRecord(5, None, MET, d("2026-10-25"), None, IN)
+MEHR = Period(d("2026-09-23"), d("2026-10-22"))
+ABAN = Period(d("2026-10-23"), AS_OF)
+SOLAR_HIJRI_INPUTS = replace(INPUTS, since=MEHR.start, moments=(MEHR.end, OCT31, AS_OF),
+                             episodes=(*INPUTS.episodes, E6))
+
+
+def test_a_solar_hijri_reader_counts_each_solar_hijri_month() -> None:
+    mehr, aban = monthly_figures(SOLAR_HIJRI_INPUTS, AS_OF, NOW, months=2,
+                                 calendar=Calendar.JALALI)
+    assert (mehr.period, aban.period) == (MEHR, ABAN)
+    # Mehr: E3's readmission on 12 Oct; Aban: patient 5 on 25 Oct. E4 leaves on 1 Nov (Aban).
+    assert (mehr.admissions, aban.admissions) == (1, 1)
+    assert (mehr.discharges, aban.discharges) == (0, 1)
+    # On 22 Oct: patients 1, 2, 3, 4; on 2 Nov: 1, 2, 4 and 5 (3 left on 1 Nov).
+    assert (mehr.active_patients, aban.active_patients) == (4, 4)
+    # Screens of Mehr: 2 Oct (unexpected), 15 Oct, 20 Oct; of Aban: 30 Oct (unexpected), 2 Nov.
+    assert (mehr.unexpected_positive, aban.unexpected_positive) == (Rate(1, 3), Rate(1, 2))
+
+    october, november = monthly_figures(SOLAR_HIJRI_INPUTS, AS_OF, NOW, months=2)
+    assert (october.period, november.period) == (OCTOBER, NOVEMBER)
+    assert (october.admissions, november.admissions) == (2, 0)  # E3 and patient 5 in October
+    assert (october.unexpected_positive, november.unexpected_positive) == (
+        Rate(2, 4), Rate(0, 1))
+
+
+def test_a_solar_hijri_reader_splits_each_solar_hijri_month_by_psychologist() -> None:
+    split = monthly_figures_by_psychologist(SOLAR_HIJRI_INPUTS, AS_OF, NOW, months=2,
+                                            calendar=Calendar.JALALI)
+    assert [(f.period, f.psychologist) for f in split] == [
+        (MEHR, A), (MEHR, B), (MEHR, None), (ABAN, A), (ABAN, B), (ABAN, None)
+    ]
+    # Dr Bahrami's patient 2 was readmitted in Mehr; patient 5 (no psychologist) in Aban.
+    assert [f.admissions for f in split] == [0, 1, 0, 0, 0, 1]
+
+
+def test_months_are_labelled_in_the_readers_calendar_and_language() -> None:
+    solar_hijri = figures_frame(monthly_figures(SOLAR_HIJRI_INPUTS, AS_OF, NOW, months=2,
+                                                calendar=Calendar.JALALI))
+    labelled = with_month_labels(solar_hijri, Calendar.JALALI, "fa")
+    assert list(labelled.columns) == [*FIGURE_COLUMNS[:2], "month", *FIGURE_COLUMNS[2:]]
+    assert labelled["month"].tolist() == ["مهر ۱۴۰۵", "آبان ۱۴۰۵"]
+    assert with_month_labels(solar_hijri, Calendar.JALALI, "en")["month"].tolist() == [
+        "Mehr 1405", "Aban 1405"]
+    # The dates stay ISO Gregorian, the label beside them: the file still sorts by date.
+    assert labelled.to_csv(index=False).splitlines()[1].startswith(
+        "2026-09-23,2026-10-22,مهر ۱۴۰۵,,False,4,1,0,")
+    assert "month" not in solar_hijri.columns  # the frame itself is left as it was
+    gregorian = figures_frame(monthly_figures(INPUTS, AS_OF, NOW, months=2))
+    assert with_month_labels(gregorian, Calendar.GREGORIAN, "en")["month"].tolist() == [
+        "October 2026", "November 2026"]
+    assert with_month_labels(gregorian, Calendar.GREGORIAN, "fa")["month"].tolist() == [
+        "اکتبر ۲۰۲۶", "نوامبر ۲۰۲۶"]
 
 
 def test_by_psychologist_in_october() -> None:

@@ -4,8 +4,9 @@ hand, the split by psychologist, a custom period refused in words, and the audit
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pandas as pd
 import pytest
@@ -13,12 +14,15 @@ from sqlalchemy import insert, select
 from streamlit.testing.v1 import AppTest
 
 from data_access.database import Database
-from data_access.models import AuditLog, DoseEvent, Patient, StaffUser
+from data_access.models import AuditLog, Clinic, DoseEvent, Patient, StaffUser
 from data_access.staff import find_user, set_preferences
-from domain.calendars import Calendar, to_jalali
+from domain.calendars import PERSIAN_JALALI_MONTHS, Calendar, from_jalali, to_jalali
+from domain.digits import to_persian_digits
+from domain.text import t
 from domain.vocabulary import Role
+from i18n.catalog import interface_language
 from tests import builders
-from tests.pages.conftest import USERNAMES, Download, frame_with, open_page
+from tests.pages.conftest import USERNAMES, Download, frame_with, open_page, texts
 from tests.pinned_clock import PINNED_TODAY
 
 AS_OF = PINNED_TODAY
@@ -128,6 +132,75 @@ def test_a_solar_hijri_reader_types_the_custom_period_in_that_calendar(
     at.text_input(key="overview_custom_end").input("1405/13/01").run()
     assert "13" in "\n".join(e.value for e in at.error)
     assert not at.metric  # nothing counted from a refused date
+
+
+@pytest.fixture
+def solar_hijri_month_edges(database: Database) -> date:
+    """Two patients either side of the first day of today's Solar Hijri month: FIRSTDAY admitted
+    on it, EVE the day before (last month). A Gregorian month starts on another day (a Solar
+    Hijri month starts on the 19th to 23rd), so Gregorian "this month so far" holds both of
+    them or neither. Returns that first day."""
+    today = to_jalali(AS_OF)
+    first = from_jalali(today.year, today.month, 1)
+    with database.sessions() as session, session.begin():
+        clinic_id = session.scalars(select(Clinic.id).where(Clinic.code == "PGT")).one()
+        builders.patient(session, clinic_id, "FIRSTDAY", phase="induction", admission=first)
+        builders.patient(session, clinic_id, "EVE", phase="induction",
+                         admission=first - timedelta(days=1))
+    return first
+
+
+def persian_solar_hijri_months(last: date, count: int) -> list[str]:
+    """The names of the ``count`` Solar Hijri months ending with the month of ``last``, as a
+    Persian reader writes them (``آبان ۱۴۰۵``), counted back a month number at a time."""
+    today = to_jalali(last)
+    index = today.year * 12 + today.month - 1
+    return [f"{PERSIAN_JALALI_MONTHS[(index - back) % 12]} "
+            f"{to_persian_digits(str((index - back) // 12))}"
+            for back in range(count - 1, -1, -1)]
+
+
+def test_a_persian_solar_hijri_reader_counts_by_solar_hijri_months(
+        signed_in: Callable[[Role], AppTest], solar_hijri_month_edges: date,
+        database: Database, download: Download) -> None:
+    first = solar_hijri_month_edges
+    with database.sessions() as session, session.begin():
+        info = find_user(session, USERNAMES[Role.SUPERVISOR])
+        assert info is not None
+        set_preferences(session, user_id=info.id, language="fa", calendar=Calendar.JALALI,
+                        actor="test")
+    # AppTest formats a widget's options in the test's own context (tests/pages/test_persian).
+    with interface_language("fa"):
+        at = open_page(signed_in(Role.SUPERVISOR), "pages/overview.py")
+        assert "این ماه تا امروز" in at.selectbox(key="overview_period").options
+        at.selectbox(key="overview_period").set_value("this_month").run()
+        admissions = t("Admissions")
+        assert not at.exception, at.exception
+        # This Solar Hijri month so far holds FIRSTDAY only; EVE was admitted last month.
+        assert metric(at, admissions) == "۱"
+        shown_first = to_persian_digits(str(to_jalali(first)))  # e.g. ۱۴۰۵/۰۹/۰۱
+        assert f"{shown_first} " in texts(at)  # the caption's "from ... to ..."
+
+        at.selectbox(key="overview_period").set_value("last_month").run()
+        assert metric(at, admissions) == "۱"  # EVE
+
+    # The trend's month axis names the 12 Solar Hijri months, this one last, in Persian.
+    months = persian_solar_hijri_months(AS_OF, 12)
+    axes = [json.loads(chart.proto.spec)["encoding"]["x"]
+            for chart in at.get("vega_lite_chart")
+            if "encoding" in json.loads(chart.proto.spec)]
+    month_axes = [axis for axis in axes if axis.get("field") == "month"]
+    assert len(month_axes) == 2  # the trend and the step-downs and step-ups
+    assert all(axis["sort"] == months for axis in month_axes)
+
+    # The export keeps ISO dates and adds the month's name in the reader's calendar.
+    _, data = download(at, "overview_months_csv")
+    exported = pd.read_csv(io.BytesIO(data))
+    assert list(exported.columns[:3]) == ["period_start", "period_end", "month"]
+    assert exported["month"].tolist() == months
+    assert exported["period_start"].iloc[-1] == first.isoformat()
+    assert exported["period_end"].iloc[-2] == (first - timedelta(days=1)).isoformat()
+    assert exported["admissions"].tolist()[-2:] == [1, 1]  # EVE last month, FIRSTDAY this one
 
 
 def test_the_case_team_exports_the_months_and_the_export_is_audited(
