@@ -28,6 +28,7 @@ from domain.content_rules import LANGUAGES
 from domain.content_rules import LIST_FIELDS as CONTENT_FIELDS
 from domain.content_tags import TOPICS
 from domain.deadlines import AnswerDeadline, describe_deadline
+from domain.digits import to_ascii_digits
 from domain.import_rules import ImportKind
 from domain.outreach import WORKLIST_FIELDS
 from domain.vocabulary import ContentKind, Role, values
@@ -53,19 +54,25 @@ class OneLineParser(argparse.ArgumentParser):
 
 def _date(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        return date.fromisoformat(to_ascii_digits(text))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
 
 
 def _positive(text: str) -> int:
     try:
-        number = int(text)
+        number = int(to_ascii_digits(text))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if number < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
     return number
+
+
+def _code(text: str) -> str:
+    """A clinic, patient or member code as typed: a Persian keyboard types Persian digits,
+    the database holds ASCII ones (issue 9)."""
+    return to_ascii_digits(text).strip()
 
 
 def _existing_file(text: str) -> Path:
@@ -106,12 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
     clinic_commands = clinics.add_subparsers(dest="action", required=True,
                                              parser_class=OneLineParser)
     clinic_add = clinic_commands.add_parser("add", help="add a clinic")
-    clinic_add.add_argument("code")
+    clinic_add.add_argument("code", type=_code)
     clinic_add.add_argument("--name", required=True)
     clinic_commands.add_parser("list", help="list clinics with their answer deadlines")
     clinic_deadline = clinic_commands.add_parser(
         "deadline", help="set how soon families get an answer, and the clinic's working days")
-    clinic_deadline.add_argument("code")
+    clinic_deadline.add_argument("code", type=_code)
     clinic_deadline.add_argument("--rule", required=True,
                                  choices=[rule.value for rule in AnswerDeadline])
     clinic_deadline.add_argument("--working-days", required=True,
@@ -124,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     user_add.add_argument("username")
     user_add.add_argument("--role", required=True, choices=values(Role))
-    user_add.add_argument("--clinic", action="append", required=True, dest="clinics",
+    user_add.add_argument("--clinic", action="append", required=True, dest="clinics", type=_code,
                           help="clinic code (repeat for several)")
     user_add.add_argument("--name", default=None, help="display name")
     user_add.add_argument("--language", default="en", choices=["en", "fa"])
@@ -136,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
         "signals", help="per active patient: adherence, missed doses, retention, flags"
     )
     signals.add_argument("--as-of", type=_date, default=None, help="the day to judge (today)")
-    signals.add_argument("--clinic", action="append", dest="clinics", default=None,
+    signals.add_argument("--clinic", action="append", dest="clinics", default=None, type=_code,
                          help="clinic code (repeat for several; default all)")
     signals.add_argument("--format", choices=["json", "csv"], default="json")
 
@@ -149,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "and joined with ' | ', and null is an empty cell.",
     )
     outreach.add_argument("--as-of", type=_date, default=None, help="the day to judge (today)")
-    outreach.add_argument("--clinic", action="append", dest="clinics", default=None,
+    outreach.add_argument("--clinic", action="append", dest="clinics", default=None, type=_code,
                           help="clinic code (repeat for several; default all)")
     outreach.add_argument("--format", choices=["json", "csv"], default="json",
                           help="json (default), or csv with member_codes joined by ';' and "
@@ -170,7 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Every module, retired ones included, by code: the columns "
                     + ", ".join(CONTENT_FIELDS) + ". CSV joins topics with ';'.")
     content_list.add_argument("--format", choices=["json", "csv"], default="json")
-    content_list.add_argument("--search", default="", help="text in the code, title or summary")
+    content_list.add_argument("--search", default="", type=to_ascii_digits,
+                              help="text in the code, title or summary")
     content_list.add_argument("--kind", action="append", dest="kinds", default=[],
                               choices=values(ContentKind), help="repeat for several")
     content_list.add_argument("--language", action="append", dest="languages", default=[],
@@ -183,9 +191,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="For each active family member of the patient (or one, --member): the "
                     "modules ranked by fit, with the reasons in words. Columns: "
                     + ", ".join(RECOMMENDATION_FIELDS) + ".")
-    recommend.add_argument("patient_code", metavar="PATIENT_CODE")
-    recommend.add_argument("--clinic", required=True, help="the patient's clinic code")
-    recommend.add_argument("--member", default=None, help="one member's code")
+    recommend.add_argument("patient_code", metavar="PATIENT_CODE", type=_code)
+    recommend.add_argument("--clinic", required=True, type=_code,
+                           help="the patient's clinic code")
+    recommend.add_argument("--member", default=None, type=_code, help="one member's code")
     recommend.add_argument("--as-of", type=_date, default=None, help="the day (today)")
     recommend.add_argument("--limit", type=_positive, default=5, help="modules per member (5)")
     recommend.add_argument("--format", choices=["json", "csv"], default="json")

@@ -15,6 +15,7 @@ import streamlit as st
 from data_access.content import ModuleRow, Reach
 from domain.content_rules import LANGUAGES, MEDIA_EXTENSIONS
 from domain.content_tags import ALLOWED, ANY, DoseBand
+from domain.digits import to_ascii_digits
 from domain.text import t
 from domain.vocabulary import ContentKind, values
 
@@ -118,7 +119,7 @@ def module_form(key: str, initial: ModuleRow | None,
     if not submitted:
         return None
     fields: dict[str, str] = {
-        "code": code or "", "title": title or "", "summary": summary or "",
+        "code": to_ascii_digits(code or ""), "title": title or "", "summary": summary or "",
         "kind": kind or "", "language": language or "", "location": url or "",
         "duration_seconds": duration or "", "relations": relations, "sexes": sexes,
         "substances": substances or "", "medications": medications, "dose_band": band or ANY,

@@ -51,6 +51,7 @@ from data_access.models import (
     SupportMember,
     UrineScreen,
 )
+from domain.digits import to_ascii_digits
 from domain.import_rules import (
     FILE_COLUMN,
     FORMATS,
@@ -296,8 +297,8 @@ class _Codes(NamedTuple):
 
 def _raw_codes(row: int, cells: Cells, errors: Sequence[RowError]) -> _Codes | None:
     """The row's codes, when both are filled in and neither has a problem of its own."""
-    clinic = cells.get("clinic_code", "").strip()
-    patient = cells.get("patient_code", "").strip()
+    clinic = to_ascii_digits(cells.get("clinic_code", "").strip())
+    patient = to_ascii_digits(cells.get("patient_code", "").strip())
     if not clinic or not patient or any(
             error.column in ("clinic_code", "patient_code") for error in errors):
         return None

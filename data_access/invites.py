@@ -25,13 +25,12 @@ from sqlalchemy.orm import Session
 from data_access.audit import record_audit
 from data_access.consents import active_consent_clause
 from data_access.models import ChatSession, Consent, InviteCode, SupportMember
+from domain.digits import to_ascii_digits
 from domain.vocabulary import AuditAction
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 10
 DEFAULT_DAYS = 7
-# Persian (U+06F0..) and Arabic-Indic (U+0660..) digits, as a phone keyboard in Iran types them.
-_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 _SEPARATORS = str.maketrans("", "", " -_\u200c\u00a0")
 
 
@@ -51,7 +50,7 @@ class InviteProblem(StrEnum):
 def normalise_code(raw: str) -> str:
     """The code as stored: Persian and Arabic-Indic digits made ASCII, spaces and dashes
     dropped, upper case (so ``" abcd-۲۳۴۵ "`` reads ``ABCD2345``)."""
-    return raw.translate(_DIGITS).translate(_SEPARATORS).strip().upper()
+    return to_ascii_digits(raw).translate(_SEPARATORS).strip().upper()
 
 
 def code_hash(code: str) -> str:

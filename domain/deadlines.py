@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from domain.calendars import MONDAY, start_of_week, week_start
+from domain.calendars import MONDAY, describe_working_days, start_of_week, week_start
 from domain.text import t
 
 
@@ -219,10 +219,13 @@ def time_left_text(due_at: datetime, now: datetime) -> str:
     return t("overdue by {duration}", duration=_duration_text(-left))
 
 
-def describe_deadline(rule: AnswerDeadline, week: WorkingWeek) -> str:
-    """The clinic's promise in words, for settings pages and family-facing notes."""
+def describe_deadline(rule: AnswerDeadline, week: WorkingWeek, language: str = "en") -> str:
+    """The clinic's promise in words, for settings pages and family-facing notes; the working
+    days are named as ``domain.calendars.describe_working_days`` names them in ``language``
+    ("Saturday to Wednesday"), so every screen and the bot describe a clinic's week alike."""
     if rule == AnswerDeadline.ONE_WORKING_DAY:
-        return t("1 working day (working days: {days})", days=week.text)
+        return t("1 working day (working days: {days})",
+                 days=describe_working_days(week.days, language))
     return t("{days} days", days=_SEVEN_DAYS)
 
 

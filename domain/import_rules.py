@@ -9,7 +9,8 @@ are made by ``data_access.importers`` with the helpers here (:func:`dose_range_p
 
 Row numbers are those a spreadsheet shows: the header is row 1, the first data row is row 2.
 Persian (U+06F0-U+06F9) and Arabic-Indic (U+0660-U+0669) digits, and the Arabic decimal
-separator, are accepted in numeric, date and phone columns and stored as ASCII
+separator, are accepted in numeric, date and phone columns, and those digits in the code
+columns (a patient code typed on a Persian keyboard is the same patient), and stored as ASCII
 (``domain.digits``); names and other text are UTF-8 and kept as written. Dates are Gregorian:
 a date whose year is a Solar Hijri one (``1403-12-30``) is refused with the Gregorian date it
 stands for, never stored six centuries in the past (``domain.calendars``).
@@ -26,7 +27,7 @@ from functools import lru_cache
 from typing import Generic, NamedTuple, TypeVar
 
 from domain.calendars import solar_hijri_slip
-from domain.digits import to_ascii_number
+from domain.digits import to_ascii_digits, to_ascii_number
 from domain.text import t
 from domain.vocabulary import (
     Channel,
@@ -383,6 +384,12 @@ class _Cells:
             return None
         return value
 
+    def code(self, column: str) -> str | None:
+        """A clinic, patient or member code with ASCII digits, so that ``P-۰۰۱۲`` finds the
+        patient ``P-0012``."""
+        value = self.text(column, CODE_LENGTH)
+        return None if value is None else to_ascii_digits(value)
+
     def choice(self, column: str, choices: _Choices[E], *, default: E | None = None) -> E | None:
         raw = self.cells.get(column) or ""
         value = raw.strip()
@@ -474,8 +481,8 @@ def _looks_like_iso(text: str) -> bool:
 def parse_patient(row: int, cells: Mapping[str, str], *,
                   today: date) -> PatientRecord | list[RowError]:
     c = _Cells(row, cells, today)
-    patient_code = c.text("patient_code", CODE_LENGTH)
-    clinic_code = c.text("clinic_code", CODE_LENGTH)
+    patient_code = c.code("patient_code")
+    clinic_code = c.code("clinic_code")
     first_name = c.text("first_name", NAME_LENGTH)
     last_name = c.text("last_name", NAME_LENGTH)
     sex = c.choice("sex", _SEX)
@@ -523,8 +530,8 @@ def parse_dose(row: int, cells: Mapping[str, str], *, today: date) -> DoseRecord
     (including every row with a problem) goes through the checks that name each problem.
     """
     get = cells.get
-    patient_code = get("patient_code", "").strip()
-    clinic_code = get("clinic_code", "").strip()
+    patient_code = to_ascii_digits(get("patient_code", "").strip())
+    clinic_code = to_ascii_digits(get("clinic_code", "").strip())
     day = parse_iso_date(get("date", "").strip())
     status = _DOSE_STATUS.by_text.get(get("status", "").strip().lower())
     kind_text = get("kind", "").strip()
@@ -545,8 +552,8 @@ def parse_dose(row: int, cells: Mapping[str, str], *, today: date) -> DoseRecord
 def _parse_dose_checked(row: int, cells: Mapping[str, str],
                         today: date) -> DoseRecord | list[RowError]:
     c = _Cells(row, cells, today)
-    patient_code = c.text("patient_code", CODE_LENGTH)
-    clinic_code = c.text("clinic_code", CODE_LENGTH)
+    patient_code = c.code("patient_code")
+    clinic_code = c.code("clinic_code")
     day = c.day("date")
     status = c.choice("status", _DOSE_STATUS)
     dose_mg = c.number("dose_mg", required=False)
@@ -566,8 +573,8 @@ def _parse_dose_checked(row: int, cells: Mapping[str, str],
 def parse_screen(row: int, cells: Mapping[str, str], *,
                  today: date) -> ScreenRecord | list[RowError]:
     c = _Cells(row, cells, today)
-    patient_code = c.text("patient_code", CODE_LENGTH)
-    clinic_code = c.text("clinic_code", CODE_LENGTH)
+    patient_code = c.code("patient_code")
+    clinic_code = c.code("clinic_code")
     day = c.day("date")
     substance = c.text("substance", SCREEN_SUBSTANCE_LENGTH)
     result = c.choice("result", _SCREEN_RESULT)
@@ -581,9 +588,9 @@ def parse_screen(row: int, cells: Mapping[str, str], *,
 def parse_member(row: int, cells: Mapping[str, str], *,
                  today: date) -> MemberRecord | list[RowError]:
     c = _Cells(row, cells, today)
-    member_code = c.text("member_code", CODE_LENGTH)
-    patient_code = c.text("patient_code", CODE_LENGTH)
-    clinic_code = c.text("clinic_code", CODE_LENGTH)
+    member_code = c.code("member_code")
+    patient_code = c.code("patient_code")
+    clinic_code = c.code("clinic_code")
     relation = c.choice("relation", _RELATION)
     first_name = c.text("first_name", NAME_LENGTH)
     last_name = c.text("last_name", NAME_LENGTH)

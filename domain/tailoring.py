@@ -200,7 +200,11 @@ _PHASE_LABELS = {
     Phase.DISCHARGED: "discharged",
 }
 
-_DOSE_BAND_LABELS = {"low": "low", "standard": "standard", "high": "high"}
+# Whole reasons, not a band word put into "dose band: {band}": a bare "high" is also the
+# outreach tier's message (domain.outreach.Tier), and Persian says an urgency and a dose level
+# differently (اولویت بالا, دوز بالا).
+_DOSE_BAND_REASONS = {"low": "dose band: low", "standard": "dose band: standard",
+                      "high": "dose band: high"}
 
 _LIVING_LABELS = {
     "with_family": "with family",
@@ -298,7 +302,7 @@ def _tag_matches(
     if tags.dose_band.strip().lower() in ("", ANY):
         matches.append(None)
     elif tags.dose_band.strip().lower() == band.value:
-        matches.append(t("dose band: {band}", band=t(_DOSE_BAND_LABELS[band.value])))
+        matches.append(t(_DOSE_BAND_REASONS[band.value]))
     else:
         return None
 

@@ -26,6 +26,7 @@ from data_access.content import (
 )
 from domain.content_rules import LANGUAGES, FieldProblem, check_module, media_limit_bytes
 from domain.content_tags import TOPICS
+from domain.digits import to_ascii_digits
 from domain.text import t
 from domain.vocabulary import ContentKind, values
 
@@ -72,7 +73,8 @@ if section == "add":
     st.stop()
 
 search_column, kind_column, language_column, topic_column = st.columns([2, 1, 1, 2])
-search = search_column.text_input(t("Search code, title or summary"), key="library_search")
+search = to_ascii_digits(search_column.text_input(t("Search code, title or summary"),
+                                                  key="library_search"))
 kinds = kind_column.multiselect(t("Kind"), values(ContentKind), key="library_kinds")
 languages = language_column.multiselect(t("Language"), list(LANGUAGES), key="library_languages")
 topics = topic_column.multiselect(t("Topic"), list(TOPICS), key="library_topics")

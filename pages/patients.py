@@ -13,6 +13,7 @@ from components.resources import app_settings
 from components.roster_table import roster_frame, roster_table
 from components.state import set_selected_patient
 from data_access.clock import today
+from domain.digits import to_ascii_digits
 from domain.roster import RosterFilter, filter_roster
 from domain.signals import Flag
 from domain.text import t
@@ -30,7 +31,8 @@ with st.spinner(t("Computing adherence and flags…")):
 search_column, phase_column, medication_column, psychologist_column, flag_column = st.columns(
     [2, 1, 1, 1, 1])
 chosen = RosterFilter(
-    search=search_column.text_input(t("Search code or name"), key="roster_search"),
+    search=to_ascii_digits(search_column.text_input(t("Search code or name"),
+                                                    key="roster_search")),
     phases=phase_column.multiselect(t("Phase"), [p for p in values(Phase) if p != "discharged"],
                                     key="roster_phase"),
     medications=medication_column.multiselect(t("Medication"), values(Medication),

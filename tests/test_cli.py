@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -30,12 +31,13 @@ def test_init_clinics_users_and_audit_verify(tmp_path: Path) -> None:
     added = hamrah(["clinics", "add", "TST", "--name", "Test clinic (synthetic)"], db)
     assert added.returncode == 0, added.stderr
     assert hamrah(["clinics", "list"], db).stdout.strip() == (
-        "TST\tTest clinic (synthetic)\t1 working day (working days: mon,tue,wed,thu,fri)")
+        "TST\tTest clinic (synthetic)\t1 working day (working days: Monday to Friday)")
     deadline = hamrah(["clinics", "deadline", "TST", "--rule", "one_working_day",
                        "--working-days", "Sat-Wed"], db)
     assert deadline.returncode == 0, deadline.stderr
     assert deadline.stdout.strip() == (
-        "TST: families get an answer within 1 working day (working days: sat,sun,mon,tue,wed)")
+        "TST: families get an answer within 1 working day "
+        "(working days: Saturday to Wednesday)")
     bad = hamrah(["clinics", "deadline", "TST", "--rule", "seven_days", "--working-days",
                   "sat-fry"], db)
     assert bad.returncode == 1 and len(bad.stderr.strip().splitlines()) == 1
@@ -130,6 +132,39 @@ def _subcommand_paths() -> list[list[str]]:
 
     walk(build_parser(), [])
     return paths
+
+
+# Codes and numbers typed on a Persian (۰-۹) or an Arabic (٠-٩) keyboard.
+PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+ARABIC_INDIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+@pytest.mark.parametrize("digits", [PERSIAN_DIGITS, ARABIC_INDIC_DIGITS],
+                         ids=["persian", "arabic-indic"])
+@pytest.mark.parametrize(("args", "field", "expected"), [
+    (["clinics", "add", "C12", "--name", "x"], "code", "C12"),
+    (["clinics", "deadline", "C12", "--rule", "seven_days", "--working-days", "sat-wed"],
+     "code", "C12"),
+    (["users", "add", "ana", "--role", "supervisor", "--clinic", "C12", "--clinic", "C3"],
+     "clinics", ["C12", "C3"]),
+    (["signals", "--clinic", "C12"], "clinics", ["C12"]),
+    (["outreach", "--clinic", "C12", "--as-of", "2026-03-06"], "clinics", ["C12"]),
+    (["content", "recommend", "P-0012", "--clinic", "C12"], "patient_code", "P-0012"),
+    (["content", "recommend", "P-0012", "--clinic", "C12"], "clinic", "C12"),
+    (["content", "recommend", "P-0012", "--clinic", "C12", "--member", "M-07"], "member",
+     "M-07"),
+    (["content", "recommend", "P-0012", "--clinic", "C12", "--limit", "3"], "limit", 3),
+    (["content", "list", "--search", "mod-2"], "search", "mod-2"),
+], ids=lambda value: value if isinstance(value, str) else None)
+def test_codes_and_numbers_typed_in_persian_digits_are_read_as_ascii(
+        args: list[str], field: str, expected: object, digits: dict[int, int]) -> None:
+    parsed = build_parser().parse_args([arg.translate(digits) for arg in args])
+    assert getattr(parsed, field) == expected
+
+
+def test_a_date_typed_in_persian_digits_is_read() -> None:
+    parsed = build_parser().parse_args(["signals", "--as-of", "۲۰۲۶-۰۳-۰۶"])
+    assert parsed.as_of == date(2026, 3, 6)
 
 
 @pytest.mark.parametrize("path", _subcommand_paths(), ids=lambda p: " ".join(p) or "hamrah")

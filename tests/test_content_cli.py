@@ -192,3 +192,29 @@ def test_recommend_ranks_modules_for_each_member_with_reasons(tmp_path: Path) ->
     assert bad_limit.returncode == 2
     assert query(db, "SELECT entity_id FROM audit_log WHERE action = 'export'") == [
         ("REC/P-REC",), ("REC/P-REC",)]
+
+
+def test_recommend_finds_the_same_patient_when_its_codes_are_typed_in_persian_digits(
+        tmp_path: Path) -> None:
+    db, media = tmp_path / "content.db", tmp_path / "media"
+    assert hamrah(["init"], db, media).returncode == 0
+    library = tmp_path / "library.csv"
+    library.write_text(LIBRARY, encoding="utf-8")
+    assert hamrah(["content", "import", str(library)], db, media).returncode == 0
+    database = open_database(f"sqlite:///{db}")
+    with database.sessions() as session, session.begin():
+        clinic_id = builders.clinic(session, "C12")
+        patient_id = builders.patient(session, clinic_id, "P-0012")
+        builders.member(session, clinic_id, patient_id, "M-07")
+    database.engine.dispose()
+
+    ascii_typed = hamrah(["content", "recommend", "P-0012", "--clinic", "C12"], db, media)
+    persian_typed = hamrah(["content", "recommend", "P-۰۰۱۲", "--clinic", "C۱۲",
+                            "--member", "M-٠٧"], db, media)
+
+    assert persian_typed.returncode == 0, persian_typed.stderr
+    assert persian_typed.stdout == ascii_typed.stdout
+    assert [r["module_code"] for r in json.loads(persian_typed.stdout)] == [
+        "naloxone-en", "talking-en"]
+    assert query(db, "SELECT entity_id FROM audit_log WHERE action = 'export'") == [
+        ("C12/P-0012",), ("C12/P-0012",)]

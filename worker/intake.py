@@ -454,7 +454,8 @@ def _question(context: _Context, chat_id: str, member: LinkedMember, text: str) 
                  actor=ACTOR)
     rule, week = clinic_deadline(context.session, member.clinic_id)
     with translating(member.language):
-        reply = t(QUESTION_RECEIVED, deadline=describe_deadline(rule, week))
+        reply = t(QUESTION_RECEIVED,
+                  deadline=describe_deadline(rule, week, member.language))
     return Handled("question", [Reply(chat_id, reply)])
 
 

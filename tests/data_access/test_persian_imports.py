@@ -9,13 +9,14 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from data_access.models import Consent, DoseEvent, Patient, SupportMember
+from data_access.models import Consent, DoseEvent, Patient, SupportMember, UrineScreen
 from domain.import_rules import ImportKind
 from i18n.catalog import translating
 from tests.data_access.test_importers import (
     DOSE_ROW,
     MEMBER_ROW,
     PATIENT_ROW,
+    SCREEN_ROW,
     count,
     csv_bytes,
     run,
@@ -87,3 +88,41 @@ def test_problems_are_told_in_the_users_language(session: Session) -> None:
         "عدد نیست",
         "تاریخ هجری شمسی؟ تاریخ‌های فایل ورودی میلادی‌اند: این تاریخ برابر 2026-11-02 است",
     ]
+
+
+def test_codes_typed_in_persian_or_arabic_indic_digits_find_the_same_records(
+        session: Session) -> None:
+    ids = seed(session)  # P-1, P-2 (with member M-9) and P-3 in clinic TST
+
+    patients = run(session, ImportKind.PATIENTS, csv_bytes(
+        [{**PATIENT_ROW, "patient_code": "P-۳", "medication": "naltrexone", "dose_mg": "50"}]))
+    doses = run(session, ImportKind.DOSES, csv_bytes(
+        [{**DOSE_ROW, "patient_code": "P-۱"}, {**DOSE_ROW, "patient_code": "P-١",
+                                               "date": "2026-11-03"}]))
+    screens = run(session, ImportKind.SCREENS, csv_bytes([{**SCREEN_ROW, "patient_code": "P-٣"}]))
+    members = run(session, ImportKind.MEMBERS, csv_bytes(
+        [{**MEMBER_ROW, "member_code": "M-۹", "patient_code": "P-۲"}]))
+
+    for result in (patients, doses, screens, members):
+        assert result.ok, [str(error) for error in result.errors]
+    # The patient and the member already existed under their ASCII codes: updated, not added.
+    assert (patients.inserted, patients.updated) == (0, 1)
+    assert (members.inserted, members.updated) == (0, 1)
+    with session.begin():
+        assert session.scalars(select(Patient.code).order_by(Patient.code)).all() == [
+            "P-1", "P-2", "P-3"]
+        assert session.scalars(select(DoseEvent.patient_id)).all() == [ids["P-1"]] * 2
+        assert session.scalars(select(UrineScreen.patient_id)).all() == [ids["P-3"]]
+        assert session.scalars(select(SupportMember.code)).all() == ["M-9"]
+
+
+def test_a_row_with_a_problem_and_a_persian_code_is_not_also_an_unknown_patient(
+        session: Session) -> None:
+    seed(session)
+    rows = [{**DOSE_ROW, "patient_code": "P-۱", "status": "bogus"},
+            {**DOSE_ROW, "patient_code": "P-۹۹", "status": "bogus"}]
+
+    result = run(session, ImportKind.DOSES, csv_bytes(rows))
+
+    assert [(error.row, error.column) for error in result.errors] == [
+        (2, "status"), (3, "status"), (3, "patient_code")]

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from domain.calendars import SATURDAY
+from domain.calendars import SATURDAY, describe_working_days
 from domain.deadlines import (
     MONDAY_TO_FRIDAY,
     SATURDAY_TO_THURSDAY,
@@ -28,6 +28,7 @@ from domain.deadlines import (
     timeliness_by_week,
 )
 from domain.text import use_translator
+from i18n.catalog import translating
 
 # One week of November 2026, Saturday to Friday.
 SAT = date(2026, 11, 21)
@@ -299,14 +300,30 @@ def test_time_left_text_is_translated() -> None:
 # --- description --------------------------------------------------------------------------
 
 
-def test_describe_deadline() -> None:
+def test_describe_deadline_names_the_working_days_as_the_calendar_does() -> None:
     assert describe_deadline(AnswerDeadline.ONE_WORKING_DAY, SATURDAY_TO_WEDNESDAY) == (
-        "1 working day (working days: sat,sun,mon,tue,wed)"
+        "1 working day (working days: Saturday to Wednesday)"
     )
     assert describe_deadline(AnswerDeadline.ONE_WORKING_DAY, MONDAY_TO_FRIDAY) == (
-        "1 working day (working days: mon,tue,wed,thu,fri)"
+        "1 working day (working days: Monday to Friday)"
+    )
+    # Days that do not run in one stretch are listed, from the week's start (Saturday here).
+    assert describe_deadline(AnswerDeadline.ONE_WORKING_DAY,
+                             parse_working_week("sat,mon,wed")) == (
+        "1 working day (working days: Saturday, Monday, Wednesday)"
     )
     assert describe_deadline(AnswerDeadline.SEVEN_DAYS, MONDAY_TO_FRIDAY) == "7 days"
+
+
+def test_describe_deadline_in_persian_uses_the_persian_day_names() -> None:
+    with translating("fa"):
+        assert describe_deadline(AnswerDeadline.ONE_WORKING_DAY, SATURDAY_TO_WEDNESDAY,
+                                 "fa") == "یک روز کاری (روزهای کاری: شنبه تا چهارشنبه)"
+        assert describe_deadline(AnswerDeadline.ONE_WORKING_DAY, MONDAY_TO_FRIDAY,
+                                 "fa") == "یک روز کاری (روزهای کاری: دوشنبه تا جمعه)"
+        # The calendar's own wording, word for word, inside the deadline.
+        assert describe_working_days(SATURDAY_TO_THURSDAY.days, "fa") in describe_deadline(
+            AnswerDeadline.ONE_WORKING_DAY, SATURDAY_TO_THURSDAY, "fa")
 
 
 def test_enum_values_are_stable() -> None:

@@ -113,6 +113,32 @@ def test_persian_and_arabic_indic_digits_are_read_as_ascii() -> None:
     assert isinstance(member, MemberRecord) and member.phone == "+98 912 000 1234"
 
 
+@pytest.mark.parametrize("kind", list(PARSERS))
+@pytest.mark.parametrize("digits", ["۰۱۲۳۴۵۶۷۸۹", "٠١٢٣٤٥٦٧٨٩"], ids=["persian", "arabic-indic"])
+def test_code_columns_typed_in_persian_digits_are_the_same_codes(kind: str, digits: str) -> None:
+    parse, good = PARSERS[kind]
+    typed = str.maketrans("0123456789", digits)
+    codes = {"patient_code": "P-1200", "clinic_code": "T9", "member_code": "M-34"}
+    cells = {**good, **{column: code.translate(typed) for column, code in codes.items()
+                        if column in good}}
+
+    record = parse(2, cells, today=TODAY)
+
+    assert not isinstance(record, list), record
+    assert (record.patient_code, record.clinic_code) == ("P-1200", "T9")
+    if isinstance(record, MemberRecord):
+        assert record.member_code == "M-34"
+
+
+def test_the_checked_dose_path_reads_a_persian_code_as_the_short_path_does() -> None:
+    # A bad status: only the status is wrong, the code is no problem of its own.
+    assert parse_dose(2, {**DOSE, "patient_code": "P-۱", "status": "bogus"}, today=TODAY) == [
+        RowError(2, "status", "bogus", "must be one of taken, missed")]
+    # A Persian dose takes the checked path too; its record holds the ASCII code.
+    record = parse_dose(2, {**DOSE, "patient_code": "P-۱", "dose_mg": "۸۰"}, today=TODAY)
+    assert isinstance(record, DoseRecord) and (record.patient_code, record.dose_mg) == ("P-1", 80)
+
+
 @pytest.mark.parametrize(
     ("dose_mg", "kind", "expected"),
     [("80", "", 80.0), ("2.5", "take_home", 2.5), (" 12 ", "OBSERVED", 12.0),

@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 
 from domain.content_tags import parse_tags
+from domain.outreach import Tier
 from domain.tailoring import (
     ANY_MATCH_POINTS,
     MAX_MATCH_POINTS,
@@ -20,8 +21,9 @@ from domain.tailoring import (
     reason_summary,
     recommend,
 )
-from domain.text import use_translator
+from domain.text import t, use_translator
 from domain.vocabulary import Medication, Phase
+from i18n.catalog import translating
 
 # A woman on methadone 80 mg (standard band) in maintenance, living with her family, using
 # heroin and methamphetamine; no flags, no recent taper.
@@ -381,3 +383,19 @@ def test_a_dose_that_is_not_a_dose_is_refused() -> None:
         patient(dose_mg=float("nan"))
     with pytest.raises(ValueError, match="dose_mg"):
         patient(dose_mg=-5.0)
+
+
+@pytest.mark.parametrize(("dose_band", "dose_mg", "persian"), [
+    ("high", 120.0, "دوز بالا"),
+    ("low", 40.0, "دوز پایین"),
+    ("standard", 80.0, "دوز معمول"),
+])
+def test_a_dose_band_reads_as_a_dose_level_in_persian_never_as_the_outreach_tier(
+        dose_band: str, dose_mg: float, persian: str) -> None:
+    candidate = module(16, "tagged", topics="communication", dose_band=dose_band)
+    with translating("fa"):
+        [rec] = recommend(patient(dose_mg=dose_mg), SPOUSE, [candidate])
+        high_tier = t(Tier.HIGH.value)
+    assert rec.reasons == (persian, "به فارسی")
+    # The tier "high" is an urgency; the same English word, another Persian one.
+    assert high_tier == "اولویت بالا"

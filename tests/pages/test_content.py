@@ -108,6 +108,23 @@ def test_add_a_module_with_an_upload_and_refuse_a_wrong_type(
             ["overdose_and_naloxone"])
 
 
+def test_a_module_code_typed_in_persian_digits_is_saved_and_found_in_ascii(
+        signed_in: Callable[[Role], AppTest], media_dir: Path, database: Database) -> None:
+    at = open_page(signed_in(Role.PSYCHOLOGIST), "pages/content_library.py")
+    at.radio(key="library_section").set_value("add").run()
+    at.text_input(key="module_add_code").input("naloxone-۲")
+    at.text_input(key="module_add_title").input("Naloxone at home (synthetic)")
+    at.selectbox(key="module_add_kind").set_value("link")
+    at.text_input(key="module_add_url").input("https://example.org/naloxone")
+    at.button(key="FormSubmitter:module_add-Add module").click().run()
+    assert "Module naloxone-2 saved." in texts(at)
+    with database.sessions() as session:
+        assert session.scalars(select(ContentModule.code)).all() == ["naloxone-2"]
+    at.radio(key="library_section").set_value("library").run()
+    at.text_input(key="library_search").input("naloxone-٢").run()
+    assert list(at.dataframe(key="library_table").value["code"]) == ["naloxone-2"]
+
+
 def test_library_lists_reach_previews_and_retires(
         signed_in: Callable[[Role], AppTest], library: dict[str, int], families: dict[str, int],
         media_dir: Path, database: Database) -> None:

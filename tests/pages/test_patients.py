@@ -78,6 +78,19 @@ def test_roster_lists_filters_and_searches(signed_in: Callable[[Role], AppTest],
     assert "1 of 3 active patients" in texts(at)
 
 
+def test_a_code_searched_in_persian_digits_finds_the_patient(
+        signed_in: Callable[[Role], AppTest], database: Database) -> None:
+    with database.sessions() as session, session.begin():
+        clinic_id = session.scalar(select(Patient.clinic_id)) or 1
+        builders.patient(session, clinic_id, "P-0012")
+        builders.patient(session, clinic_id, "P-0013")
+    at = open_page(signed_in(Role.SUPERVISOR), "pages/patients.py")
+    at.text_input(key="roster_search").input("p-۰۰۱۲").run()  # a Persian keyboard's digits
+    assert roster_codes(at) == ["P-0012"]
+    at.text_input(key="roster_search").input("٠٠١٣").run()  # an Arabic keyboard's
+    assert roster_codes(at) == ["P-0013"]
+
+
 def choose_phase(at: AppTest, phase: str) -> AppTest:
     options = at.selectbox(key="phase_target").options
     index = next(i for i, option in enumerate(options) if option.startswith(f"{phase} "))

@@ -15,6 +15,7 @@ from worker.adapters.telegram import (
     TelegramAdapter,
     TelegramError,
     assignment_of_markup,
+    inline_keyboard,
 )
 
 CHAT = "5001"
@@ -187,3 +188,13 @@ def test_intake_helpers(adapter: TelegramAdapter, telegram_api: FakeTelegramApi)
     choices, plain = telegram_api.calls("sendMessage")
     assert choices.fields["reply_markup"]["keyboard"] == [[{"text": "Yes"}, {"text": "No"}]]
     assert plain.fields["reply_markup"] == {"remove_keyboard": True}
+
+
+@pytest.mark.parametrize(("language", "done", "ask"), [
+    ("en", "Done", "I have a question"),
+    ("fa", "انجام شد", "سؤال دارم"),
+    ("de", "Done", "I have a question"),  # no catalog: English
+])
+def test_the_buttons_come_from_the_catalogs(language: str, done: str, ask: str) -> None:
+    assert inline_keyboard(language, 41) == {"inline_keyboard": [[
+        {"text": done, "callback_data": "done:41"}, {"text": ask, "callback_data": "ask"}]]}

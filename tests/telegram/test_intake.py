@@ -217,7 +217,7 @@ def test_free_text_becomes_a_question_with_the_clinics_deadline(
                                                 MONDAY_TO_FRIDAY)
     assert last_text(telegram_api) == (
         "Thank you, your question has reached the clinic. You will get an answer here within "
-        "1 working day (working days: mon,tue,wed,thu,fri).")
+        "1 working day (working days: Monday to Friday).")
 
 
 def test_a_persian_question_is_acknowledged_in_persian(
@@ -229,7 +229,8 @@ def test_a_persian_question_is_acknowledged_in_persian(
     poll(factory, settings)
 
     assert last_text(telegram_api) == (
-        "سپاس، سؤال شما به درمانگاه رسید. پاسخ را ظرف یک روز کاری همین‌جا دریافت می‌کنید.")
+        "سپاس، سؤال شما به درمانگاه رسید. پاسخ را ظرف یک روز کاری "
+        "(روزهای کاری: دوشنبه تا جمعه) همین‌جا دریافت می‌کنید.")
 
 
 def test_a_photo_without_text_asks_for_typed_text(

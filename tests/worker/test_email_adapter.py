@@ -9,7 +9,13 @@ import pytest
 from settings.channels import SmtpSettings
 from tests.worker.conftest import SmtpServer, free_port
 from worker.adapters.base import OutgoingMessage, SendError
-from worker.adapters.email import EmailAdapter, message_id_for
+from worker.adapters.email import (
+    MAX_ATTACHMENT_BYTES,
+    EmailAdapter,
+    build_email,
+    message_id_for,
+    subject_for,
+)
 
 PERSIAN = "سلام. مطلب تازه‌ای برای خانواده‌ها آماده است: چگونه از عزیزتان حمایت کنیم."
 
@@ -81,3 +87,37 @@ def test_a_server_that_cannot_be_reached_is_a_transient_error() -> None:
         EmailAdapter(unused, timeout=2).send(outgoing())
     assert raised.value.permanent is False
     assert "cannot reach the SMTP server" in str(raised.value)
+
+
+@pytest.mark.parametrize(("kind", "english", "persian"), [
+    ("assignment", "New reading from your clinic", "مطلب تازه از درمانگاه"),
+    ("answer", "An answer from your clinic", "پاسخ درمانگاه به پرسش شما"),
+    ("general_answer", "An answer from your clinic", "پاسخ درمانگاه به پرسش شما"),
+    ("reminder", "A reminder from your clinic", "یادآوری از درمانگاه"),
+    ("safety", "A message from your clinic", "پیامی از درمانگاه"),
+])
+def test_the_subject_comes_from_the_catalogs_in_the_members_language(
+        kind: str, english: str, persian: str) -> None:
+    assert subject_for(kind, "en") == english
+    assert subject_for(kind, "fa") == persian
+    # A language without a catalog reads English.
+    assert subject_for(kind, "de") == english
+
+
+@pytest.mark.parametrize(("language", "note"), [
+    ("en", "The file is too large for e-mail: please ask the clinic for it."),
+    ("fa", "این فایل برای ایمیل بزرگ است: لطفاً آن را از درمانگاه بخواهید."),
+])
+def test_a_file_too_large_to_attach_is_replaced_by_a_note_in_the_members_language(
+        tmp_path: Path, language: str, note: str) -> None:
+    video = tmp_path / "session.mp4"
+    with video.open("wb") as file:
+        file.truncate(MAX_ATTACHMENT_BYTES + 1)  # sparse: no 10 MB written
+
+    email = build_email(outgoing(body="Body", language=language, media_path=video,
+                                 media_type="video/mp4"), "clinic@hamrah.test")
+
+    assert list(email.iter_attachments()) == []
+    body = email.get_body()
+    assert body is not None
+    assert body.get_content() == f"Body\n\n{note}\n"

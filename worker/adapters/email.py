@@ -18,6 +18,8 @@ from email.message import EmailMessage
 from email.policy import SMTP, SMTPUTF8
 from email.utils import formatdate
 
+from domain.text import t
+from i18n.catalog import translating
 from settings.channels import SmtpSettings
 from worker.adapters.base import OutgoingMessage, SendError
 
@@ -27,22 +29,29 @@ IMPLICIT_TLS_PORT = 465
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024  # larger module files go as a note, not an attachment
 
 # Subjects never name the clinic's kind of treatment: others may see a family member's inbox.
+# Written in English and translated from the catalogs (``i18n/locales``) in the member's
+# language, like every text sent to a family.
 SUBJECTS = {
-    "en": {"assignment": "New reading from your clinic", "answer": "An answer from your clinic",
-           "reminder": "A reminder from your clinic"},
-    "fa": {"assignment": "مطلب تازه از درمانگاه", "answer": "پاسخ درمانگاه به پرسش شما",
-           "reminder": "یادآوری از درمانگاه"},
+    "assignment": "New reading from your clinic",
+    "answer": "An answer from your clinic",
+    "general_answer": "An answer from your clinic",
+    "reminder": "A reminder from your clinic",
 }
-DEFAULT_SUBJECT = {"en": "A message from your clinic", "fa": "پیامی از درمانگاه"}
-TOO_LARGE = {
-    "en": "The file is too large for e-mail: please ask the clinic for it.",
-    "fa": "این فایل برای ایمیل بزرگ است: لطفاً آن را از درمانگاه بخواهید.",
-}
+DEFAULT_SUBJECT = "A message from your clinic"
+TOO_LARGE = "The file is too large for e-mail: please ask the clinic for it."
 
 
 def subject_for(kind: str, language: str) -> str:
-    lang = language if language in SUBJECTS else "en"
-    return SUBJECTS[lang].get(kind, DEFAULT_SUBJECT[lang])
+    """The subject of an outbox message of ``kind``, in ``language`` (English when the
+    catalogs lack that language)."""
+    with translating(language):
+        return t(SUBJECTS.get(kind, DEFAULT_SUBJECT))
+
+
+def too_large_note(language: str) -> str:
+    """Said in place of a module file that is too large to attach."""
+    with translating(language):
+        return t(TOO_LARGE)
 
 
 def message_id_for(idempotency_key: str, sender: str) -> str:
@@ -65,7 +74,7 @@ def build_email(message: OutgoingMessage, sender: str) -> EmailMessage:
     attach = (message.media_path is not None and message.media_path.is_file()
               and message.media_path.stat().st_size <= MAX_ATTACHMENT_BYTES)
     if message.media_path is not None and not attach:
-        text = f"{text}\n\n{TOO_LARGE.get(message.language, TOO_LARGE['en'])}"
+        text = f"{text}\n\n{too_large_note(message.language)}"
     # Base64 keeps Persian compact and safe through servers without 8BITMIME.
     email.set_content(text, charset="utf-8", cte="7bit" if text.isascii() else "base64")
     if attach and message.media_path is not None:

@@ -17,11 +17,12 @@ import json
 import secrets
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from domain.text import t, use_translator
+from domain.text import t
+from i18n.catalog import translating
 from settings.channels import TelegramSettings
 from worker.adapters.base import OutgoingMessage, SendError
 
@@ -32,28 +33,6 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # Bot API limit of a file a bot uploads
 DONE_PREFIX = "done:"
 ASK = "ask"
 ELLIPSIS = "…"
-
-# Persian texts of the buttons; the project's gettext catalogs will take these over.
-PERSIAN: dict[str, str] = {
-    "Done": "انجام شد",
-    "I have a question": "سؤال دارم",
-}
-
-
-def translator(language: str, catalog: Mapping[str, str]) -> Callable[[str], str]:
-    """A translator for ``domain.text.use_translator``: Persian from ``catalog``, otherwise the
-    English text unchanged."""
-    def translate(text: str) -> str:
-        return catalog.get(text, text) if language == "fa" else text
-
-    return translate
-
-
-def in_language(language: str, catalog: Mapping[str, str], message: str, /,
-                **values: object) -> str:
-    """``t(message, **values)`` in ``language``."""
-    with use_translator(translator(language, catalog)):
-        return t(message, **values)
 
 
 class TelegramError(SendError):
@@ -88,13 +67,14 @@ def message_text(body: str, link: str | None, limit: int = MAX_TEXT_CHARS) -> st
 
 
 def inline_keyboard(language: str, assignment_id: int | None) -> dict[str, Any]:
-    """"Done" (for an assignment) and "I have a question", labelled in the member's language."""
+    """"Done" (for an assignment) and "I have a question", labelled in the member's language
+    from the project's catalogs (``i18n/locales``), like every text the bot sends."""
+    with translating(language):
+        done, ask = t("Done"), t("I have a question")
     buttons: list[dict[str, str]] = []
     if assignment_id is not None:
-        buttons.append({"text": in_language(language, PERSIAN, "Done"),
-                        "callback_data": f"{DONE_PREFIX}{assignment_id}"})
-    buttons.append({"text": in_language(language, PERSIAN, "I have a question"),
-                    "callback_data": ASK})
+        buttons.append({"text": done, "callback_data": f"{DONE_PREFIX}{assignment_id}"})
+    buttons.append({"text": ask, "callback_data": ASK})
     return {"inline_keyboard": [buttons]}
 
 
