@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from domain.content_tags import ContentTags, TagError, parse_tags
+from domain.digits import to_ascii_digits
 from domain.import_rules import HEADER_ROW, RowError, allowed_text, normalise_digits
 from domain.text import t
 from domain.vocabulary import ContentKind
@@ -152,7 +153,7 @@ def check_module(fields: Mapping[str, str | None]) -> ModuleDraft | list[FieldPr
     def fail(column: str, reason: str) -> None:
         problems.append(FieldProblem(column, fields.get(column) or "", reason))
 
-    code = cell("code")
+    code = to_ascii_digits(cell("code"))  # a code typed with Persian digits is the same code
     if not code:
         fail("code", t("required"))
     elif CODE_PATTERN.fullmatch(code) is None:

@@ -36,9 +36,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("app.py", "pages", "components", "domain", "data_access", "worker", "cli")
 
 # Function name -> position of its message argument. ``t`` is ``domain.text.t``; ``N_`` marks a
-# message that is translated later (gettext's ``gettext_noop``); ``say`` and ``in_language`` are
-# the Telegram bot's wrappers (``worker.intake``, ``worker.adapters.telegram``).
-TRANSLATING_CALLS: Mapping[str, int] = {"t": 0, "N_": 0, "say": 1, "in_language": 2}
+# message that is translated later (gettext's ``gettext_noop``); ``say`` is the Telegram bot's
+# wrapper (``worker.intake``).
+TRANSLATING_CALLS: Mapping[str, int] = {"t": 0, "N_": 0, "say": 1}
 
 # Constructors whose arguments are messages translated later: class name -> {field: position}.
 MESSAGE_ARGUMENTS: Mapping[str, Mapping[str, int]] = {

@@ -78,6 +78,12 @@ def test_codes_that_fit_the_pattern(code: str) -> None:
     assert isinstance(check_module({**GOOD, "code": code}), ModuleDraft)
 
 
+@pytest.mark.parametrize("typed", ["mod-۱۲", "mod-١٢"])
+def test_a_code_typed_with_persian_or_arabic_indic_digits_is_the_ascii_code(typed: str) -> None:
+    draft = check_module({**GOOD, "code": typed})
+    assert isinstance(draft, ModuleDraft) and draft.code == "mod-12"
+
+
 def test_required_fields() -> None:
     assert problems(code="", title=" ", kind=None, language="") == {
         "code": "required", "title": "required", "kind": "required", "language": "required"}

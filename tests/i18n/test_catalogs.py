@@ -44,7 +44,6 @@ REVIEWED_DYNAMIC_CALLS = {
     ("components/overview_charts.py", "phase_chart", "phase.value"),
     ("components/overview_charts.py", "backlog_chart", "tier.value"),
     # The bot's wrappers: their callers' arguments are extracted (TRANSLATING_CALLS).
-    ("worker/adapters/telegram.py", "in_language", "message"),
     ("worker/intake.py", "say", "message"),
 }
 
