@@ -9,6 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from components.dates import date_columns_as_text, dates_as_shown
+from components.state import SignedInUser
 from data_access.assignments import AssignmentOutcome, ProgressRow
 from domain.text import t
 
@@ -43,22 +45,24 @@ def progress_frame(rows: list[ProgressRow]) -> pd.DataFrame:
     )
 
 
-def progress_table(rows: list[ProgressRow], *, key: str) -> None:
-    """Each assignment's way to the family, with overdue ones first and marked."""
+def progress_table(rows: list[ProgressRow], *, key: str, user: SignedInUser) -> None:
+    """Each assignment's way to the family, with overdue ones first and marked; its days in
+    the user's calendar."""
     ordered = sorted(rows, key=lambda r: (not r.overdue, r.member_code, r.assigned_at))
     stamp = "YYYY-MM-DD"
+    columns = {
+        "member": st.column_config.TextColumn(t("Member")),
+        "module": st.column_config.TextColumn(t("Module"), width="medium"),
+        "status": st.column_config.TextColumn(t("Status")),
+        "overdue": st.column_config.CheckboxColumn(t("Overdue")),
+        "due": st.column_config.DateColumn(t("Due")),
+        "assigned": st.column_config.DatetimeColumn(t("Assigned"), format=stamp),
+        "sent": st.column_config.DatetimeColumn(t("Sent"), format=stamp),
+        "delivered": st.column_config.DatetimeColumn(t("Delivered"), format=stamp),
+        "opened": st.column_config.DatetimeColumn(t("Opened"), format=stamp),
+        "completed": st.column_config.DatetimeColumn(t("Completed"), format=stamp),
+    }
     st.dataframe(
-        progress_frame(ordered), hide_index=True, width="stretch", key=key,
-        column_config={
-            "member": st.column_config.TextColumn(t("Member")),
-            "module": st.column_config.TextColumn(t("Module"), width="medium"),
-            "status": st.column_config.TextColumn(t("Status")),
-            "overdue": st.column_config.CheckboxColumn(t("Overdue")),
-            "due": st.column_config.DateColumn(t("Due")),
-            "assigned": st.column_config.DatetimeColumn(t("Assigned"), format=stamp),
-            "sent": st.column_config.DatetimeColumn(t("Sent"), format=stamp),
-            "delivered": st.column_config.DatetimeColumn(t("Delivered"), format=stamp),
-            "opened": st.column_config.DatetimeColumn(t("Opened"), format=stamp),
-            "completed": st.column_config.DatetimeColumn(t("Completed"), format=stamp),
-        },
+        dates_as_shown(progress_frame(ordered), user, column_config=columns), hide_index=True,
+        width="stretch", key=key, column_config=date_columns_as_text(columns, user),
     )

@@ -45,7 +45,7 @@ def family_content_section(user: SignedInUser, patient_id: int, as_of: date) -> 
             Figure(t("Delivered"), summary.delivered), Figure(t("Opened"), summary.opened),
             Figure(t("Completed"), summary.completed), Figure(t("Overdue"), summary.overdue),
         ], key_prefix="record_family_progress")
-        progress_table(progress, key="record_progress")
+        progress_table(progress, key="record_progress", user=user)
     else:
         st.caption(t("No module assigned yet."))
     if not may_assign_content(user.role):

@@ -11,8 +11,10 @@ from datetime import datetime
 import altair as alt
 import pandas as pd
 
+from components.chart_dates import date_axis, shown_dates, uses_vega_dates
 from data_access.condition_reports import ReportView, is_open_emergency
 from data_access.questions import InboxQuestion
+from domain.calendars import MONDAY, Calendar
 from domain.deadlines import (
     QuestionStatus,
     WeekTimeliness,
@@ -90,20 +92,33 @@ def timeliness_frame(weeks: Sequence[WeekTimeliness]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["week", "state", "key", "questions"])
 
 
-def timeliness_chart(weeks: Sequence[WeekTimeliness]) -> alt.Chart:
-    """Stacked bars per week of asking: how many answers met the clinic's deadline."""
+def timeliness_chart(weeks: Sequence[WeekTimeliness], *,
+                     calendar: Calendar = Calendar.GREGORIAN, language: str = "en") -> alt.Chart:
+    """Stacked bars per week of asking: how many answers met the clinic's deadline.
+
+    The weeks are labelled in the reader's ``calendar`` and ``language``
+    (``components.chart_dates``); over a short span the labels fall on the weeks' first days.
+    """
     frame = timeliness_frame(weeks)
     labels = list(dict.fromkeys(frame["state"]))
     colours = [TIMELINESS_COLOURS[k] for k in dict.fromkeys(frame["key"])]
+    if uses_vega_dates(calendar, language):
+        week: str | alt.Tooltip = "week:T"
+    else:
+        frame["week_shown"] = shown_dates(frame["week"], calendar, language)
+        week = alt.Tooltip("week_shown:N", title=t("Week asked"))
+    starts_on = weeks[0].week_start.weekday() if weeks else MONDAY
     chart: alt.Chart = (
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("week:T", title=t("Week asked"), timeUnit="yearmonthdate"),
+            x=alt.X("week:T", title=t("Week asked"), timeUnit="yearmonthdate",
+                    axis=date_axis(frame["week"], calendar, language,
+                                   first_weekday=starts_on)),
             y=alt.Y("questions:Q", title=t("Questions"), stack="zero"),
             color=alt.Color("state:N", title=None,
                             scale=alt.Scale(domain=labels, range=colours)),
-            tooltip=["week:T", "state:N", "questions:Q"],
+            tooltip=[week, "state:N", "questions:Q"],
         )
         .properties(height=260)
     )

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
+from components.dates import date_columns_as_text, dates_as_shown
+from components.state import SignedInUser
 from data_access.outreach import MemberContact, WorklistContext
 from domain.outreach import WORKLIST_FIELDS, WorklistItem, suggested_action
 from domain.text import t
@@ -54,28 +56,30 @@ def export_frame(items: Sequence[WorklistItem]) -> pd.DataFrame:
 
 
 def worklist_table(items: Sequence[WorklistItem], context: dict[int, WorklistContext], *,
-                   key: str) -> int | None:
-    """Draw one tier's items; return the patient id of the selected row, if any."""
+                   key: str, user: SignedInUser) -> int | None:
+    """Draw one tier's items, dates in the user's calendar; return the patient id of the
+    selected row, if any."""
     frame = worklist_frame(items, context)
+    columns = {
+        "patient": st.column_config.TextColumn(t("Patient")),
+        "name": st.column_config.TextColumn(t("Name")),
+        "family": st.column_config.TextColumn(t("Family"), width="medium"),
+        "reach": st.column_config.TextColumn(t("How to reach")),
+        "reasons": st.column_config.TextColumn(t("Why"), width="large"),
+        "last_contact": st.column_config.DateColumn(t("Last contact")),
+        "snoozed_until": st.column_config.DateColumn(t("Follow-up")),
+        "action": st.column_config.TextColumn(t("Suggested action"), width="medium"),
+        "psychologist": st.column_config.TextColumn(t("Psychologist")),
+    }
     event = st.dataframe(
-        frame,
+        dates_as_shown(frame, user, column_config=columns),
         key=key,
         hide_index=True,
         width="stretch",
         on_select="rerun",
         selection_mode="single-row",
         column_order=[c for c in FRAME_COLUMNS if c not in ("id", "score")],
-        column_config={
-            "patient": st.column_config.TextColumn(t("Patient")),
-            "name": st.column_config.TextColumn(t("Name")),
-            "family": st.column_config.TextColumn(t("Family"), width="medium"),
-            "reach": st.column_config.TextColumn(t("How to reach")),
-            "reasons": st.column_config.TextColumn(t("Why"), width="large"),
-            "last_contact": st.column_config.DateColumn(t("Last contact")),
-            "snoozed_until": st.column_config.DateColumn(t("Follow-up")),
-            "action": st.column_config.TextColumn(t("Suggested action"), width="medium"),
-            "psychologist": st.column_config.TextColumn(t("Psychologist")),
-        },
+        column_config=date_columns_as_text(columns, user),
     )
     selected = event.selection.rows if event is not None else []
     return int(frame.iloc[selected[0]]["id"]) if selected else None

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
-from components.dates import shown_date
+from components.dates import dates_as_shown, shown_date
 from components.state import SignedInUser
 from data_access.patient_record import MemberView, PatientHeader
 from domain.readiness import Criterion
@@ -66,8 +66,10 @@ def readiness_checklist(criteria: Sequence[Criterion], *, key_prefix: str) -> No
                  key=f"{key_prefix}_readiness")
 
 
-def members_table(members: Sequence[MemberView], *, show_contact: bool, key_prefix: str) -> None:
-    """Support members; without contact details for roles that must not see them."""
+def members_table(members: Sequence[MemberView], *, show_contact: bool, key_prefix: str,
+                  user: SignedInUser) -> None:
+    """Support members, consent dates in the user's calendar; without contact details for
+    roles that must not see them."""
     rows = []
     for member in members:
         row = {
@@ -87,5 +89,5 @@ def members_table(members: Sequence[MemberView], *, show_contact: bool, key_pref
     if not rows:
         st.info(t("No support member is recorded."))
         return
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+    st.dataframe(dates_as_shown(pd.DataFrame(rows), user), hide_index=True, width="stretch",
                  key=f"{key_prefix}_members")

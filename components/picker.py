@@ -9,6 +9,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from components.dates import date_columns_as_text, dates_as_shown
+from components.state import SignedInUser
 from domain.text import t
 
 
@@ -33,12 +35,20 @@ def synced_pick(label: str, choices: Mapping[int, str], table_pick: int | None, 
     return picked
 
 
-def selectable_table(frame: pd.DataFrame, *, key: str,
-                     column_config: Mapping[str, Any]) -> int | None:
-    """Draw a frame with single-row selection; return the selected row's ``id``."""
-    event = st.dataframe(frame, key=key, hide_index=True, width="stretch", on_select="rerun",
+def selectable_table(frame: pd.DataFrame, *, key: str, column_config: Mapping[str, Any],
+                     user: SignedInUser | None = None) -> int | None:
+    """Draw a frame with single-row selection; return the selected row's ``id``.
+
+    With ``user``, dates are drawn in the user's calendar and language
+    (``components.dates.dates_as_shown``); rows keep their positions, so the selection still
+    names the row of ``frame``."""
+    shown, columns = frame, dict(column_config)
+    if user is not None:
+        shown = dates_as_shown(frame, user, column_config=column_config)
+        columns = date_columns_as_text(column_config, user)
+    event = st.dataframe(shown, key=key, hide_index=True, width="stretch", on_select="rerun",
                          selection_mode="single-row",
                          column_order=[c for c in frame.columns if c != "id"],
-                         column_config=column_config)
+                         column_config=columns)
     selected = event.selection.rows if event is not None else []
     return int(frame.iloc[selected[0]]["id"]) if selected else None

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
+from components.dates import date_columns_as_text, dates_as_shown
+from components.state import SignedInUser, signed_in_user
 from domain.roster import RosterRow, flag_text
 from domain.text import t
 
@@ -42,37 +44,41 @@ def roster_frame(rows: Sequence[RosterRow]) -> pd.DataFrame:
     )
 
 
-def roster_table(rows: Sequence[RosterRow], *, key_prefix: str) -> int | None:
-    """Draw the roster; return the patient id of a selected row, if any."""
+def roster_table(rows: Sequence[RosterRow], *, key_prefix: str,
+                 user: SignedInUser | None = None) -> int | None:
+    """Draw the roster, dates in the calendar of ``user`` (the signed-in user when not
+    given); return the patient id of a selected row, if any."""
     frame = roster_frame(rows)
+    columns = {
+        "code": st.column_config.TextColumn(t("Code")),
+        "clinic": st.column_config.TextColumn(t("Clinic")),
+        "name": st.column_config.TextColumn(t("Name")),
+        "medication": st.column_config.TextColumn(t("Medication")),
+        "phase": st.column_config.TextColumn(t("Phase")),
+        "days_in_phase": st.column_config.NumberColumn(t("Days in phase")),
+        "days_in_treatment": st.column_config.NumberColumn(t("Days in treatment")),
+        "adherence_28d": st.column_config.ProgressColumn(
+            t("Adherence 28 d"), min_value=0.0, max_value=1.0, format="percent"),
+        "missed_streak": st.column_config.NumberColumn(t("Missed in a row")),
+        "last_screen": st.column_config.DateColumn(t("Last screen")),
+        "unexpected_positives": st.column_config.NumberColumn(t("Unexpected +")),
+        "consented_members": st.column_config.NumberColumn(t("Consented family")),
+        "last_family_contact": st.column_config.DatetimeColumn(
+            t("Last family contact"), format="YYYY-MM-DD"),
+        "modules_completed_30d": st.column_config.NumberColumn(t("Modules done 30 d")),
+        "psychologist": st.column_config.TextColumn(t("Psychologist")),
+        "flags": st.column_config.TextColumn(t("Flags"), width="large"),
+    }
+    reader = user or signed_in_user()
     event = st.dataframe(
-        frame,
+        frame if reader is None else dates_as_shown(frame, reader, column_config=columns),
         key=f"{key_prefix}_roster",
         hide_index=True,
         width="stretch",
         on_select="rerun",
         selection_mode="single-row",
         column_order=[c for c in frame.columns if c != "id"],
-        column_config={
-            "code": st.column_config.TextColumn(t("Code")),
-            "clinic": st.column_config.TextColumn(t("Clinic")),
-            "name": st.column_config.TextColumn(t("Name")),
-            "medication": st.column_config.TextColumn(t("Medication")),
-            "phase": st.column_config.TextColumn(t("Phase")),
-            "days_in_phase": st.column_config.NumberColumn(t("Days in phase")),
-            "days_in_treatment": st.column_config.NumberColumn(t("Days in treatment")),
-            "adherence_28d": st.column_config.ProgressColumn(
-                t("Adherence 28 d"), min_value=0.0, max_value=1.0, format="percent"),
-            "missed_streak": st.column_config.NumberColumn(t("Missed in a row")),
-            "last_screen": st.column_config.DateColumn(t("Last screen")),
-            "unexpected_positives": st.column_config.NumberColumn(t("Unexpected +")),
-            "consented_members": st.column_config.NumberColumn(t("Consented family")),
-            "last_family_contact": st.column_config.DatetimeColumn(
-                t("Last family contact"), format="YYYY-MM-DD"),
-            "modules_completed_30d": st.column_config.NumberColumn(t("Modules done 30 d")),
-            "psychologist": st.column_config.TextColumn(t("Psychologist")),
-            "flags": st.column_config.TextColumn(t("Flags"), width="large"),
-        },
+        column_config=columns if reader is None else date_columns_as_text(columns, reader),
     )
     selected = event.selection.rows if event is not None else []
     return int(frame.iloc[selected[0]]["id"]) if selected else None

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -50,6 +50,9 @@ ENGLISH_GREGORIAN_MONTHS = ("January", "February", "March", "April", "May", "Jun
 PERSIAN_WEEKDAYS = ("دوشنبه", "سه‌شنبه", "چهارشنبه", "پنجشنبه", "جمعه", "شنبه", "یکشنبه")
 ENGLISH_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
                     "Sunday")
+# A heat map's row labels: English abbreviates; a Persian weekday name is short enough whole,
+# and its one-letter abbreviations (ش، ی، د) are read more slowly by staff than the names.
+ENGLISH_WEEKDAYS_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONDAY, SATURDAY = 0, 5
 
 # Years a date of a living patient's treatment can have in each calendar; outside these, a year
@@ -124,6 +127,11 @@ def weekday_name(weekday: int, language: str) -> str:
     return (PERSIAN_WEEKDAYS if language == "fa" else ENGLISH_WEEKDAYS)[weekday]
 
 
+def weekday_short_name(weekday: int, language: str) -> str:
+    """A Python weekday (Monday 0 .. Sunday 6) as a chart's row label: ``Mon``, ``دوشنبه``."""
+    return (PERSIAN_WEEKDAYS if language == "fa" else ENGLISH_WEEKDAYS_SHORT)[weekday]
+
+
 def _parts(day: date, calendar: Calendar) -> tuple[int, int, int]:
     if calendar is Calendar.JALALI:
         jalali = to_jalali(day)
@@ -146,6 +154,22 @@ def format_date(day: date, calendar: Calendar, language: str, *, long: bool = Fa
     else:
         text = day.isoformat()
     return localise_digits(text, language)
+
+
+def format_moment(moment: datetime, calendar: Calendar, language: str, *,
+                  seconds: bool = False) -> str:
+    """A date and time: the short date of :func:`format_date` and the time as stored
+    (``2026-11-02 14:05``, ``۱۴۰۵/۰۸/۱۱ ۱۴:۰۵``); ``seconds`` where they matter (the audit
+    log)."""
+    time_of_day = localise_digits(f"{moment:%H:%M:%S}" if seconds else f"{moment:%H:%M}",
+                                  language)
+    return f"{format_date(moment.date(), calendar, language)} {time_of_day}"
+
+
+def day_and_month(day: date, calendar: Calendar, language: str) -> str:
+    """``11 Aban`` / ``۱۱ آبان`` / ``2 November``: a day of a short span, for a chart's axis."""
+    _, month, number = _parts(day, calendar)
+    return localise_digits(f"{number} {month_name(month, calendar, language)}", language)
 
 
 def date_hint(calendar: Calendar) -> str:

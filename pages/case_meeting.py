@@ -16,7 +16,7 @@ import streamlit as st
 from components import meeting_views, patient_charts, patient_views
 from components.action_items import open_actions_section
 from components.auth import require_page
-from components.dates import date_field, shown_date
+from components.dates import date_field, dates_as_shown, shown_date
 from components.export_buttons import meeting_minutes_button
 from components.resources import app_settings, current_database
 from components.state import (
@@ -90,8 +90,8 @@ def choose_meeting() -> None:
         meetings = recent_meetings(session, clinic_ids=[clinic_id])
     st.subheader(t("Recent meetings"))
     if meetings:
-        st.dataframe(meeting_views.meetings_frame(meetings), hide_index=True, width="stretch",
-                     key="meeting_list")
+        st.dataframe(dates_as_shown(meeting_views.meetings_frame(meetings), user),
+                     hide_index=True, width="stretch", key="meeting_list")
         labels = {m.id: t("{date} · {n} patients · {status}", date=shown_date(m.held_on, user),
                           n=m.patients, status=t("closed") if m.closed else t("open"))
                   for m in meetings}
@@ -198,16 +198,19 @@ def patient_screen(agenda: MeetingAgenda, position: int) -> None:
         st.subheader(t("Doses and screens, last {days} days", days=REVIEW_DAYS))
         days = dose_calendar(doses, start, as_of, header.admission_date, header.discharged_on)
         st.altair_chart(meeting_views.projector_chart(patient_charts.dose_calendar_chart(
-            days, first_weekday=week_start(working_week.days))), width="stretch")
+            days, first_weekday=week_start(working_week.days), calendar=user.calendar,
+            language=user.language)), width="stretch")
         if any(day.dose_mg is not None for day in days):
             st.altair_chart(
-                meeting_views.projector_chart(patient_charts.dose_trend_chart(days)),
+                meeting_views.projector_chart(patient_charts.dose_trend_chart(
+                    days, calendar=user.calendar, language=user.language)),
                 width="stretch")
         if screens.empty:
             st.caption(t("No screen in the last {days} days.", days=REVIEW_DAYS))
         else:
             st.altair_chart(
-                meeting_views.projector_chart(patient_charts.screen_timeline_chart(screens)),
+                meeting_views.projector_chart(patient_charts.screen_timeline_chart(
+                    screens, calendar=user.calendar, language=user.language)),
                 width="stretch")
 
         st.subheader(t("Phase {phase} since {date}: step-down readiness",
@@ -216,11 +219,11 @@ def patient_screen(agenda: MeetingAgenda, position: int) -> None:
 
         st.subheader(t("Family engagement and open questions"))
         patient_views.members_table(family, show_contact=sees_contact_details(user.role),
-                                    key_prefix="meeting")
+                                    key_prefix="meeting", user=user)
         if not engagement.empty:
             st.altair_chart(
-                meeting_views.projector_chart(
-                    patient_charts.engagement_timeline_chart(engagement)),
+                meeting_views.projector_chart(patient_charts.engagement_timeline_chart(
+                    engagement, calendar=user.calendar, language=user.language)),
                 width="stretch")
         meeting_views.open_questions(questions)
 

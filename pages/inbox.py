@@ -92,7 +92,7 @@ def questions_section() -> None:
         "due": st.column_config.DateColumn(t("Answer by end of")),
         "assigned_to": st.column_config.TextColumn(t("Assigned to")),
         "question": st.column_config.TextColumn(t("Question"), width="large"),
-    })
+    }, user=user)
     choices = {q.id: f"{q.patient_code} · {q.member_code} · {q.body[:60]}" for q in questions}
     chosen = synced_pick(t("Question"), choices, picked, key="inbox_question_pick")
     question = next((q for q in questions if q.id == chosen), None)
@@ -172,7 +172,7 @@ def reports_section() -> None:
         "acknowledged": st.column_config.DatetimeColumn(t("Acknowledged"),
                                                         format="YYYY-MM-DD HH:mm"),
         "action": st.column_config.TextColumn(t("What was done"), width="medium"),
-    })
+    }, user=user)
     # The oldest open emergency is preselected: it is the one to act on.
     if open_count and "inbox_report_pick" not in st.session_state:
         st.session_state["inbox_report_pick"] = reports[0].id
@@ -222,7 +222,8 @@ def times_section() -> None:
         in_time = sum(w.in_time for w in weeks)
         st.metric(t("Answered within the deadline, last 12 weeks"),
                   f"{in_time / answered:.0%}" if answered else "—")
-        st.altair_chart(timeliness_chart(weeks), width="stretch")
+        st.altair_chart(timeliness_chart(weeks, calendar=user.calendar,
+                                         language=user.language), width="stretch")
     if user.role is Role.SUPERVISOR:
         _deadline_settings(rules)
 

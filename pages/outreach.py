@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pandas as pd
 import streamlit as st
 
 from components import outreach_data
 from components.auth import require_page
 from components.caches import clear_patient_caches
-from components.dates import date_field, shown_date
+from components.dates import date_field, dates_as_shown, shown_date
 from components.export_buttons import table_download_buttons
 from components.navigation import go_to
 from components.outreach_views import export_frame, worklist_table
@@ -68,7 +69,7 @@ for tier in Tier:
     if not group:
         continue
     st.subheader(f"{TIER_TITLES[tier]} ({len(group)})")
-    picked = worklist_table(group, view.context, key=f"outreach_{tier.value}")
+    picked = worklist_table(group, view.context, key=f"outreach_{tier.value}", user=user)
     if picked is not None and table_pick is None:
         table_pick = picked
 
@@ -127,8 +128,9 @@ with current_database().sessions() as session:
 if history:
     st.caption(t("Latest attempts"))
     st.dataframe(
-        [{"at": a.attempted_at, "channel": a.channel, "outcome": a.outcome, "note": a.note or "",
-          "follow_up": a.follow_up_on} for a in history],
+        dates_as_shown(pd.DataFrame(
+            [{"at": a.attempted_at, "channel": a.channel, "outcome": a.outcome,
+              "note": a.note or "", "follow_up": a.follow_up_on} for a in history]), user),
         hide_index=True, width="stretch",
     )
 if st.button(t("Open the record of {patient}", patient=selected.patient_code),

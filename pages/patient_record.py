@@ -8,6 +8,7 @@ from components import patient_charts, patient_data, patient_views
 from components.action_items import open_actions_section
 from components.auth import require_page
 from components.caches import clear_patient_caches
+from components.dates import dates_as_shown
 from components.export_buttons import patient_summary_button
 from components.family_content import family_content_section
 from components.manual_entry import manual_entry
@@ -72,22 +73,29 @@ if signals is not None:
 
 st.subheader(t("Doses, last 180 days"))
 days = dose_calendar(doses, start, as_of, header.admission_date, header.discharged_on)
-st.altair_chart(patient_charts.dose_calendar_chart(days, first_weekday=reads.first_weekday),
+st.altair_chart(patient_charts.dose_calendar_chart(days, first_weekday=reads.first_weekday,
+                                                   calendar=user.calendar,
+                                                   language=user.language),
                 width="stretch")
 if any(day.dose_mg is not None for day in days):
-    st.altair_chart(patient_charts.dose_trend_chart(days), width="stretch")
+    st.altair_chart(patient_charts.dose_trend_chart(days, calendar=user.calendar,
+                                                    language=user.language), width="stretch")
 
 st.subheader(t("Urine screens, last 12 months"))
 if screens.empty:
     st.info(t("No screen in the last 12 months."))
 else:
-    st.altair_chart(patient_charts.screen_timeline_chart(screens), width="stretch")
+    st.altair_chart(patient_charts.screen_timeline_chart(screens, calendar=user.calendar,
+                                                         language=user.language),
+                    width="stretch")
 
 st.subheader(t("Treatment phases"))
 if not history.empty:
-    st.altair_chart(patient_charts.phase_timeline_chart(history, as_of),
+    st.altair_chart(patient_charts.phase_timeline_chart(history, as_of, calendar=user.calendar,
+                                                        language=user.language),
                     width="stretch")
-    st.dataframe(history, hide_index=True, width="stretch", key="record_history")
+    st.dataframe(dates_as_shown(history, user), hide_index=True, width="stretch",
+                 key="record_history")
 
 readiness_column, take_home_column = st.columns([3, 1])
 with readiness_column:
@@ -106,16 +114,18 @@ open_actions_section(actions, user=user, today=as_of, key_prefix="record_actions
                      show_patient=False)
 
 st.subheader(t("Support members"))
-patient_views.members_table(family, show_contact=show_contact, key_prefix="record")
+patient_views.members_table(family, show_contact=show_contact, key_prefix="record", user=user)
 if not engagement.empty:
-    st.altair_chart(patient_charts.engagement_timeline_chart(engagement),
+    st.altair_chart(patient_charts.engagement_timeline_chart(engagement, calendar=user.calendar,
+                                                             language=user.language),
                     width="stretch")
 family_content_section(user, picked, as_of)
 for title, key in ((t("Questions"), "questions"),
                    (t("Condition reports"), "reports"), (t("Outreach"), "outreach")):
     frame = activity[key]
     with st.expander(f"{title} ({len(frame)})"):
-        st.dataframe(frame, hide_index=True, width="stretch", key=f"record_{key}")
+        st.dataframe(dates_as_shown(frame, user), hide_index=True, width="stretch",
+                     key=f"record_{key}")
 
 if may_enter_records(user.role):
     with st.expander(t("Add or correct a record")):

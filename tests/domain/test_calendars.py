@@ -7,7 +7,7 @@ again (Esfand 30 = 20 March 2025); 1402 is a common year (Esfand has 29 days).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -15,8 +15,10 @@ from domain.calendars import (
     Calendar,
     DateInputError,
     JalaliDate,
+    day_and_month,
     describe_working_days,
     format_date,
+    format_moment,
     from_jalali,
     is_jalali_leap_year,
     jalali_month_length,
@@ -27,6 +29,7 @@ from domain.calendars import (
     start_of_week,
     to_jalali,
     week_start,
+    weekday_short_name,
 )
 from i18n.catalog import translating
 
@@ -191,3 +194,35 @@ def test_working_days_in_words() -> None:
     with translating("fa"):
         assert describe_working_days(SAT_TO_WED, "fa") == "شنبه تا چهارشنبه"
         assert describe_working_days(frozenset({5, 1}), "fa") == "شنبه، سه‌شنبه"
+
+
+# -- moments, chart labels -----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("calendar", "language", "shown"), [
+    (GREGORIAN, "en", "2026-11-02 14:05"),
+    (GREGORIAN, "fa", "۲۰۲۶-۱۱-۰۲ ۱۴:۰۵"),
+    (JALALI, "en", "1405/08/11 14:05"),
+    (JALALI, "fa", "۱۴۰۵/۰۸/۱۱ ۱۴:۰۵"),
+])
+def test_a_moment_is_its_short_date_and_the_time_as_stored(calendar: Calendar, language: str,
+                                                          shown: str) -> None:
+    assert format_moment(datetime(2026, 11, 2, 14, 5, 9), calendar, language) == shown
+
+
+def test_a_moment_keeps_its_seconds_where_asked() -> None:
+    assert format_moment(datetime(2026, 11, 2, 14, 5, 9), JALALI, "fa",
+                         seconds=True) == "۱۴۰۵/۰۸/۱۱ ۱۴:۰۵:۰۹"
+
+
+def test_a_day_and_its_month_for_an_axis() -> None:
+    assert day_and_month(AS_OF, JALALI, "fa") == "۱۱ آبان"
+    assert day_and_month(AS_OF, JALALI, "en") == "11 Aban"
+    assert day_and_month(AS_OF, GREGORIAN, "fa") == "۲ نوامبر"
+    assert day_and_month(date(2026, 3, 21), JALALI, "en") == "1 Farvardin"  # Nowruz 1405
+
+
+def test_weekday_row_labels() -> None:
+    assert [weekday_short_name(day, "en") for day in range(7)] == [
+        "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    assert weekday_short_name(5, "fa") == "شنبه"  # Saturday
+    assert weekday_short_name(AS_OF.weekday(), "fa") == "دوشنبه"  # a Monday
