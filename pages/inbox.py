@@ -212,7 +212,7 @@ def times_section() -> None:
                  for cid, code in zip(user.clinic_ids, user.clinic_codes, strict=False)}
     for code, (rule, week) in rules.items():
         st.caption(t("{clinic}: families get an answer within {rule}", clinic=code,
-                     rule=describe_deadline(rule, week)))
+                     rule=describe_deadline(rule, week, user.language)))
     weeks = timeliness_by_week(
         rows, now, first_weekday=shared_week_start(week for _, week in rules.values()))
     if not weeks:

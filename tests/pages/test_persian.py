@@ -166,3 +166,15 @@ def test_a_solar_hijri_follow_up_before_tomorrow_is_refused(
     assert f"the date must be {tomorrow} or later" in "\n".join(e.value for e in at.error)
     with database.sessions() as session:
         assert session.scalars(select(OutreachAttempt)).all() == []
+
+
+def test_the_inbox_names_the_clinics_working_days_in_persian(
+        database: Database, signed_in: Callable[[Role], AppTest]) -> None:
+    prefer(database, Role.SUPERVISOR, "fa", Calendar.GREGORIAN)
+    at = signed_in(Role.SUPERVISOR)
+    at = open_page(at, "pages/inbox.py")
+    at = at.radio(key="inbox_tab").set_value("times").run()
+    assert not at.exception, at.exception
+    captions = " ".join(caption.value for caption in at.caption)
+    assert "روز کاری" in captions
+    assert not any(day in captions for day in ("Monday", "Friday", "Saturday", "Wednesday"))
