@@ -10,6 +10,7 @@ from components import meeting_views, outreach_data, overview_data, patient_data
 def clear_patient_caches() -> None:
     patient_data.roster.clear()
     patient_data.record.clear()
+    outreach_data.worklist_items.clear()
     outreach_data.worklist.clear()
     meeting_views.proposed_agenda.clear()
     overview_data.overview.clear()

@@ -50,5 +50,6 @@ def navigation_badges(user: SignedInUser, settings: Settings) -> dict[str, str]:
     """The count of urgent outreach items beside "Outreach", for the roles that call families."""
     if not can_view(user.role, "outreach"):
         return {}
-    urgent = worklist(user.clinic_ids, today(), settings, settings.database_url).urgent
+    urgent = worklist(user.clinic_ids, today(), user.role, settings,
+                      settings.database_url).urgent
     return {"outreach": t("{n} urgent", n=urgent)} if urgent else {}

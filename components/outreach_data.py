@@ -1,12 +1,14 @@
-"""Cached reads for the outreach screens: clinic ids, day and settings are in the key.
+"""Cached reads for the outreach screens: clinic ids, day, role and settings are in the key.
 
 The worklist runs the grouped queries of ``data_access.outreach`` once a minute at most for a
-clinic set; logging an attempt clears it so the item moves at once.
+clinic set; logging an attempt clears it so the item moves at once. The items are shared by
+every role of those clinics; the names and contacts beside them are cached per role, so the
+case team's copy never holds a family's phone or e-mail (``domain.access.sees_contact_details``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import streamlit as st
@@ -14,6 +16,8 @@ import streamlit as st
 from components.resources import database
 from data_access.outreach import WorklistContext, outreach_worklist, worklist_context
 from domain.outreach import Tier, WorklistItem
+from domain.redaction import redact_contacts
+from domain.vocabulary import Role
 from settings import Settings
 
 
@@ -28,10 +32,22 @@ class WorklistView:
 
 
 @st.cache_data(ttl=60, max_entries=64, show_spinner=False)
-def worklist(clinic_ids: tuple[int, ...], as_of: date, _settings: Settings,
-             database_url: str) -> WorklistView:
+def worklist_items(clinic_ids: tuple[int, ...], as_of: date, _settings: Settings,
+                   database_url: str) -> list[WorklistItem]:
+    """The clinics' worklist (reasons and tiers, no contact details), shared by their roles."""
     with database(database_url).sessions() as session:
-        items = outreach_worklist(session, clinic_ids=clinic_ids, as_of=as_of,
-                                  clinical=_settings.clinical, outreach=_settings.outreach)
+        return outreach_worklist(session, clinic_ids=clinic_ids, as_of=as_of,
+                                 clinical=_settings.clinical, outreach=_settings.outreach)
+
+
+@st.cache_data(ttl=60, max_entries=64, show_spinner=False)
+def worklist(clinic_ids: tuple[int, ...], as_of: date, role: Role, _settings: Settings,
+             database_url: str) -> WorklistView:
+    """The worklist with names and contacts as ``role`` may see them."""
+    items = worklist_items(clinic_ids, as_of, _settings, database_url)
+    with database(database_url).sessions() as session:
         context = worklist_context(session, items, as_of)
-    return WorklistView(items=items, context=context)
+    shown = {patient_id: replace(entry, members=tuple(redact_contacts(member, role)
+                                                      for member in entry.members))
+             for patient_id, entry in context.items()}
+    return WorklistView(items=items, context=shown)

@@ -6,7 +6,7 @@ kept for five minutes, as the Overview is read in meetings, not watched live. Th
 backlog is read for the period's last day only: a worklist per month costs a second or two each
 at a thousand patients, and the page charts the backlog of one day. When that day is today, the
 backlog is the cached worklist that the navigation badge and the Outreach page already read
-(``components.outreach_data.worklist``), so a first visit computes it once, not twice.
+(``components.outreach_data.worklist_items``), so a first visit computes it once, not twice.
 
 The twelve months are those of the reader's calendar, so the calendar is in the key: a Solar
 Hijri month ends on other days than a Gregorian one, and the records are loaded for its ends
@@ -67,8 +67,8 @@ def overview(clinic_ids: tuple[int, ...], as_of: date, start: date, end: date,
                                   clinical=_settings.clinical, outreach=_settings.outreach,
                                   calendar=calendar)
     if shared_worklist:
-        worklist = outreach_data.worklist(clinic_ids, as_of, _settings, database_url)
-        inputs = with_backlog(inputs, end, worklist.items)
+        items = outreach_data.worklist_items(clinic_ids, as_of, _settings, database_url)
+        inputs = with_backlog(inputs, end, items)
     now = utc_now()
     gap = _settings.clinical.retention_max_gap_days
     return OverviewView(

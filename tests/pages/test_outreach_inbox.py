@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import insert, select
 from streamlit.testing.v1 import AppTest
 
+from components import outreach_data
 from data_access.clock import utc_now
 from data_access.database import Database
 from data_access.models import (
@@ -26,6 +27,7 @@ from data_access.models import (
 )
 from data_access.questions import ask_question
 from domain.vocabulary import Role
+from settings import load_settings
 from tests import builders
 from tests.pages.conftest import open_page, texts
 from tests.pinned_clock import PINNED_TODAY
@@ -204,3 +206,25 @@ def test_emergency_banner_until_acknowledged(
 
 def _has_button(at: AppTest, key: str) -> bool:
     return any(button.key == key for button in at.button)
+
+
+def test_the_cached_worklist_carries_contacts_only_for_the_roles_that_call_families(
+        database: Database, families: dict[str, int]) -> None:
+    """The cache key has the role: the case team's copy never holds a phone or an e-mail,
+    while the items themselves are computed once for every role of the clinic."""
+    settings = load_settings()
+    with database.sessions() as session:
+        clinic_ids = (int(session.scalar(select(Patient.clinic_id)) or 1),)
+    outreach_data.worklist_items.clear()
+    outreach_data.worklist.clear()
+    views = {role: outreach_data.worklist(clinic_ids, AS_OF, role, settings,
+                                          settings.database_url)
+             for role in (Role.SUPERVISOR, Role.CASE_TEAM)}
+    urgent = families["URGENT"]
+    supervisor_members = views[Role.SUPERVISOR].context[urgent].members
+    case_team_members = views[Role.CASE_TEAM].context[urgent].members
+    assert [m.phone for m in supervisor_members] == ["+44 7700 900001"]
+    assert [m.email for m in supervisor_members] == ["fam-urgent@example.org"]
+    assert [(m.phone, m.email) for m in case_team_members] == [(None, None)]
+    assert [m.code for m in case_team_members] == ["FAM-URGENT"]
+    assert views[Role.SUPERVISOR].items == views[Role.CASE_TEAM].items
