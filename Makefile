@@ -9,7 +9,8 @@ PORT ?= 8501
 DEMO_PATIENTS ?= 300
 DEMO_DAYS ?= 365
 
-.PHONY: install run db test lint typecheck pytest chromium fonts clean bench-import catalogs bench
+.PHONY: install run db test lint typecheck pytest chromium fonts clean bench-import catalogs bench \
+	bench-load
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -80,6 +81,15 @@ bench: install
 		$(if $(DATABASE),--database $(DATABASE)) $(if $(PARTS),--parts $(PARTS)) \
 		$(if $(RUNS),--runs $(RUNS)) $(if $(ROWS),--rows $(ROWS)) $(if $(SEED),--seed $(SEED)) \
 		$(if $(REBUILD),--rebuild) $(if $(FRESH),--fresh)
+
+# Concurrency (issue #8, bench/README.md): the real server driven by SESSIONS concurrent Chromium
+# sessions (sign in, open the worklist, open a record), ROUNDS times; time to a drawn page
+# (median, p95), the server's peak memory, and errors (any fails the run). Rows go to
+# bench/results.json. E.g.  make bench-load SESSIONS=10 SCALE=demo DATABASE=sqlite ROUNDS=3
+bench-load: install chromium
+	$(BIN)/python -m bench.load --sessions $(or $(SESSIONS),10) --scale $(or $(SCALE),demo) \
+		--database $(or $(DATABASE),sqlite) $(if $(ROUNDS),--rounds $(ROUNDS)) \
+		$(if $(SEED),--seed $(SEED)) $(if $(REBUILD),--rebuild)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
