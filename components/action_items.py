@@ -2,7 +2,8 @@
 
 Shared by the home page (my open actions), the patient record and the case meeting. The decision
 text is drawn with ``st.text`` (never parsed as Markdown or HTML); overdue and due-today items
-carry a coloured badge so that they stand out.
+carry a coloured badge so that they stand out. Dates are in the reader's calendar and language
+(``components.dates.shown_date``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import date
 
 import streamlit as st
 
+from components.dates import shown_date
 from components.meeting_views import proposed_agenda
 from components.resources import current_database
 from components.state import SignedInUser, set_notice
@@ -24,17 +26,21 @@ _BADGE_COLOURS = {DueStatus.OVERDUE: "red", DueStatus.DUE_TODAY: "orange",
                   DueStatus.UPCOMING: "gray"}
 
 
-def item_heading(item: ActionItemView, today: date, *, show_patient: bool,
+def item_heading(item: ActionItemView, today: date, *, user: SignedInUser, show_patient: bool,
                  show_owner: bool) -> str:
-    """The line above an item's text: due badge, then patient, owner and meeting."""
+    """The line above an item's text: due badge, then patient, owner and meeting; dates as
+    ``user`` reads them."""
+    def shown(day: date) -> str:
+        return shown_date(day, user)
+
     colour = _BADGE_COLOURS[due_status(item.due_on, today)]
-    parts = [f":{colour}-badge[{due_text(item.due_on, today)}]"]
+    parts = [f":{colour}-badge[{due_text(item.due_on, today, shown)}]"]
     if show_patient:
         parts.append(f"**{item.patient_code}** {item.patient_name}")
     if show_owner:
         parts.append(t("owner: {name}", name=item.owner_name))
     if item.meeting_held_on is not None:
-        parts.append(t("case meeting of {date}", date=item.meeting_held_on.isoformat()))
+        parts.append(t("case meeting of {date}", date=shown(item.meeting_held_on)))
     return " · ".join(parts)
 
 
@@ -47,7 +53,7 @@ def action_item_list(items: Sequence[ActionItemView], *, user: SignedInUser, tod
         with st.container(border=True, key=f"{key_prefix}_item_{item.id}"):
             text_column, button_column = st.columns([6, 1], vertical_alignment="center")
             with text_column:
-                st.markdown(item_heading(item, today, show_patient=show_patient,
+                st.markdown(item_heading(item, today, user=user, show_patient=show_patient,
                                          show_owner=show_owner))
                 st.text(item.what)
             if may_complete_action(user.role, user_id=user.id, owner_id=item.owner_id) \

@@ -7,6 +7,10 @@ span, week starts or days over a short one) and a ``labelExpr`` that looks each 
 up by its date (:func:`date_axis`); a tooltip shows a text column of the shown dates
 (:func:`shown_dates`). A Gregorian English reader keeps Vega-Lite's own axes and tooltips.
 
+Numbers too: d3 writes a quantitative axis's labels (dose in mg, counts, percentages) in ASCII
+digits, so for a Persian reader :func:`number_axis` adds a ``labelExpr`` that rewrites each
+formatted label in Persian digits and separators, as ``domain.digits.to_persian_digits`` does.
+
 Pure: no Streamlit, so chart builders stay testable (tests render them to SVG) and the PDF,
 which has no reader, draws with the defaults.
 """
@@ -34,7 +38,12 @@ from domain.calendars import (
     start_of_week,
     to_jalali,
 )
-from domain.digits import localise_digits
+from domain.digits import (
+    PERSIAN_DECIMAL_SEPARATOR,
+    PERSIAN_DIGITS,
+    PERSIAN_THOUSANDS_SEPARATOR,
+    localise_digits,
+)
 
 MOST_TICKS = 10
 # An axis over more than about two months is labelled by month, over two weeks by week, and
@@ -159,3 +168,27 @@ def shown_dates(values: Iterable[Any], calendar: Calendar, language: str, *,
             day = value.date() if isinstance(value, datetime) else value
             shown.append(format_date(day, calendar, language))
     return shown
+
+
+def persian_digits_expression(text: str = "datum.label") -> str:
+    """A Vega expression: the string ``text`` (an expression, a label by default) with Persian
+    digits, and a point or comma between two digits as the Persian decimal or thousands
+    separator (``1,200.5`` reads ``۱٬۲۰۰٫۵``). The separators go first, while the digits around
+    them are still ASCII; each ``replace`` takes a global regular expression, since a string
+    pattern would replace only the first occurrence."""
+    expression = (f"replace(replace({text}, /([0-9])[.](?=[0-9])/g, "
+                  f"'$1{PERSIAN_DECIMAL_SEPARATOR}'), /([0-9]),(?=[0-9])/g, "
+                  f"'$1{PERSIAN_THOUSANDS_SEPARATOR}')")
+    for ascii_digit, persian_digit in enumerate(PERSIAN_DIGITS):
+        expression = f"replace({expression}, /{ascii_digit}/g, '{persian_digit}')"
+    return expression
+
+
+def number_axis(language: str, **options: Any) -> alt.Axis | UndefinedType:
+    """A quantitative axis (dose, counts, percentages) whose labels are in the reader's digits:
+    Persian for ``"fa"`` (Vega formats the label, :func:`persian_digits_expression` rewrites
+    it, so ``format="%"`` still reads ``۵۰%``); otherwise Vega-Lite's own axis. ``options`` are
+    other ``alt.Axis`` settings (format, title)."""
+    if language == "fa":
+        return alt.Axis(labelExpr=persian_digits_expression(), **options)
+    return alt.Axis(**options) if options else alt.Undefined

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.dates import shown_moment
 from components.navigation import go_to
 from components.resources import current_database
 from components.state import SignedInUser
@@ -30,7 +31,7 @@ def emergency_banner(user: SignedInUser) -> None:
     if not emergencies:
         return
     patients = ", ".join(
-        t("{patient} at {time}", patient=e.patient_code, time=f"{e.reported_at:%Y-%m-%d %H:%M}")
+        t("{patient} at {time}", patient=e.patient_code, time=shown_moment(e.reported_at, user))
         for e in emergencies
     )
     text_column, button_column = st.columns([5, 1], vertical_alignment="center")

@@ -11,7 +11,7 @@ from datetime import datetime
 import altair as alt
 import pandas as pd
 
-from components.chart_dates import date_axis, shown_dates, uses_vega_dates
+from components.chart_dates import date_axis, number_axis, shown_dates, uses_vega_dates
 from data_access.condition_reports import ReportView, is_open_emergency
 from data_access.questions import InboxQuestion
 from domain.calendars import MONDAY, Calendar
@@ -98,6 +98,7 @@ def timeliness_chart(weeks: Sequence[WeekTimeliness], *,
 
     The weeks are labelled in the reader's ``calendar`` and ``language``
     (``components.chart_dates``); over a short span the labels fall on the weeks' first days.
+    The counts are in the language's digits.
     """
     frame = timeliness_frame(weeks)
     labels = list(dict.fromkeys(frame["state"]))
@@ -115,7 +116,8 @@ def timeliness_chart(weeks: Sequence[WeekTimeliness], *,
             x=alt.X("week:T", title=t("Week asked"), timeUnit="yearmonthdate",
                     axis=date_axis(frame["week"], calendar, language,
                                    first_weekday=starts_on)),
-            y=alt.Y("questions:Q", title=t("Questions"), stack="zero"),
+            y=alt.Y("questions:Q", title=t("Questions"), stack="zero",
+                    axis=number_axis(language)),
             color=alt.Color("state:N", title=None,
                             scale=alt.Scale(domain=labels, range=colours)),
             tooltip=[week, "state:N", "questions:Q"],

@@ -5,24 +5,25 @@ Frame builders (``agenda_frame``, ``meetings_frame``) and ``projector_chart`` ar
 patient's header, flags and members come from ``components.patient_views`` and the charts from
 ``components.patient_charts``, as on the record, so both screens tell the same story. The
 proposed agenda is cached for a minute per clinic and day (``proposed_agenda``), as the outreach
-worklist is, since each click on the first screen reruns it.
+worklist is, since each click on the first screen reruns it; its entries keep their dates as
+dates, and the table writes them in the reader's calendar (``domain.meetings.agenda_details``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import date
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from components.dates import date_field
+from components.dates import date_field, shown_date
 from components.resources import database
 from components.state import SignedInUser, meeting_position, set_meeting_position
 from data_access.meetings import MeetingSummary, agenda_candidates
-from domain.meetings import MAX_WHAT_CHARS, AgendaEntry, reasons_text
-from domain.readiness import Criterion, is_step_down_ready
+from domain.meetings import MAX_WHAT_CHARS, AgendaEntry, agenda_details, reasons_text
+from domain.readiness import Criterion, criteria_as_shown, is_step_down_ready
 from domain.text import t
 from settings import Settings
 
@@ -72,11 +73,14 @@ def proposed_agenda(clinic_id: int, on: date, _settings: Settings,
                                  clinical=_settings.clinical, outreach=_settings.outreach)
 
 
-def agenda_frame(entries: Sequence[AgendaEntry], names: Mapping[int, str]) -> pd.DataFrame:
-    """The proposed patients as a table: code, name, why (in words) and what lies behind it."""
+def agenda_frame(entries: Sequence[AgendaEntry], names: Mapping[int, str],
+                 shown: Callable[[date], str] = date.isoformat) -> pd.DataFrame:
+    """The proposed patients as a table: code, name, why (in words) and what lies behind it,
+    its dates written by ``shown`` (the page passes its reader's ``shown_date``)."""
     return pd.DataFrame(
         [{"patient": entry.patient_code, "name": names.get(entry.patient_id, ""),
-          "why": reasons_text(entry.reasons), "details": " · ".join(entry.details)}
+          "why": reasons_text(entry.reasons),
+          "details": " · ".join(agenda_details(entry, shown))}
          for entry in entries],
         columns=["patient", "name", "why", "details"],
     )
@@ -129,27 +133,30 @@ def meeting_navigator(count: int, *, key_prefix: str) -> int:
     return position
 
 
-def readiness_lines(criteria: Sequence[Criterion]) -> None:
-    """The step-down checklist as large lines: met or not, what was found, what is required."""
+def readiness_lines(criteria: Sequence[Criterion], *, user: SignedInUser) -> None:
+    """The step-down checklist as large lines: met or not, what was found (dates in the user's
+    calendar), what is required."""
     if not criteria:
         st.caption(t("No readiness data."))
         return
     if is_step_down_ready(criteria):
         st.success(t("Every step-down criterion is met."))
-    for criterion in criteria:
+    for criterion in criteria_as_shown(criteria, lambda day: shown_date(day, user)):
         mark = ":green[:material/check_circle:]" if criterion.met else ":red[:material/cancel:]"
         st.markdown(f"{mark} **{criterion.code.replace('_', ' ')}**: {criterion.value} "
                     f"({t('required')}: {criterion.required})")
 
 
-def open_questions(questions: pd.DataFrame) -> None:
-    """Family questions not yet answered, oldest first (their text drawn as plain text)."""
+def open_questions(questions: pd.DataFrame, *, user: SignedInUser) -> None:
+    """Family questions not yet answered, oldest first (their text drawn as plain text), when
+    they were asked in the user's calendar."""
     waiting = questions[questions["answered"].isna()].sort_values("asked")
     if waiting.empty:
         st.caption(t("No family question is waiting for an answer."))
         return
-    for row in waiting.itertuples(index=False):
-        st.text(f"{row.asked:%Y-%m-%d} · {row.member}: {row.question}")
+    for asked, member, question in zip(waiting["asked"], waiting["member"], waiting["question"],
+                                       strict=True):
+        st.text(f"{shown_date(asked.date(), user)} · {member}: {question}")
 
 
 def decision_form(owners: Mapping[int, str], *, not_before: date, default_due: date,

@@ -7,7 +7,9 @@ charts and tests can check their encodings directly.
 A month axis names the months in the reader's calendar and language (``Aban 1405``,
 ``آبان ۱۴۰۵``, ``November 2026``): the months of a Solar Hijri frame start on the 19th to 23rd
 of a Gregorian month, which a time axis would label by the wrong month. So the axis is the month
-label as an ordinal field, in the order of the months' first days.
+label as an ordinal field, in the order of the months' first days. The number axes (counts,
+percentages, days) are in the language's digits (``components.chart_dates.number_axis``); every
+builder defaults to English, as the PDF export and the notebook draw.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from components.chart_dates import number_axis
 from domain.calendars import Calendar
+from domain.digits import localise_digits
 from domain.overview import ADHERENCE_BINS
 from domain.overview_report import (
     BACKLOG_TIERS,
@@ -103,7 +107,7 @@ def trend_chart(figures: pd.DataFrame, column: str, label: str, *,
         .mark_line(point=True)
         .encode(
             x=month_axis,
-            y=alt.Y(f"{column}:Q", title=label, scale=y_scale),
+            y=alt.Y(f"{column}:Q", title=label, scale=y_scale, axis=number_axis(language)),
             color=alt.Color("series:N", title=None),
             tooltip=tooltip,
         )
@@ -112,17 +116,18 @@ def trend_chart(figures: pd.DataFrame, column: str, label: str, *,
     return chart
 
 
-def retention_curve_chart(curves: pd.DataFrame) -> alt.LayerChart:
+def retention_curve_chart(curves: pd.DataFrame, *, language: str = "en") -> alt.LayerChart:
     """Kaplan–Meier time in treatment per medication: a step line with its 95 % band."""
     frame = curves.copy()
     frame["lower"] = frame["lower"].astype("float64")
     frame["upper"] = frame["upper"].astype("float64")
     base = alt.Chart(frame).encode(
-        x=alt.X("day:Q", title=t("days since admission")),
+        x=alt.X("day:Q", title=t("days since admission"), axis=number_axis(language)),
         color=alt.Color("medication:N", title=t("medication")),
     )
     band = base.mark_area(opacity=0.15, interpolate="step-after").encode(
-        y=alt.Y("lower:Q", title=t("still in treatment"), axis=alt.Axis(format="%"),
+        y=alt.Y("lower:Q", title=t("still in treatment"),
+                axis=number_axis(language, format="%"),
                 scale=alt.Scale(domain=[0, 1])),
         y2="upper:Q",
     )
@@ -144,28 +149,29 @@ def _counts_frame(row: Mapping[str, Any], columns: Mapping[str, str]) -> pd.Data
     })
 
 
-def adherence_chart(row: Mapping[str, Any]) -> alt.Chart:
+def adherence_chart(row: Mapping[str, Any], *, language: str = "en") -> alt.Chart:
     """Active patients per 28-day adherence bin on the period's last day (one figures row)."""
-    columns = {adherence_column(low, high): f"{low * 100:.0f}–{high * 100:.0f} %"
+    columns = {adherence_column(low, high):
+               localise_digits(f"{low * 100:.0f}–{high * 100:.0f} %", language)
                for low, high in ADHERENCE_BINS}
     columns["adherence_unknown"] = t("no doses scheduled")
-    return _bar_chart(_counts_frame(row, columns), t("28-day adherence"))
+    return _bar_chart(_counts_frame(row, columns), t("28-day adherence"), language=language)
 
 
-def phase_chart(row: Mapping[str, Any]) -> alt.Chart:
+def phase_chart(row: Mapping[str, Any], *, language: str = "en") -> alt.Chart:
     """Active patients per treatment phase, in the order of stepped care."""
     columns = {f"phase_{phase.value}": t(phase.value) for phase in PHASE_ORDER}
     if row.get("phase_not_recorded"):
         columns["phase_not_recorded"] = t("not recorded")
-    return _bar_chart(_counts_frame(row, columns), t("phase"))
+    return _bar_chart(_counts_frame(row, columns), t("phase"), language=language)
 
 
-def backlog_chart(row: Mapping[str, Any]) -> alt.Chart:
+def backlog_chart(row: Mapping[str, Any], *, language: str = "en") -> alt.Chart:
     """Patients on the outreach worklist per tier, urgent first, in the tiers' colours."""
     columns = {f"backlog_{tier.value}": t(tier.value) for tier in BACKLOG_TIERS}
     frame = _counts_frame(row, columns)
     colours = [TIER_COLOURS.get(tier.value, "#90a4ae") for tier in BACKLOG_TIERS]
-    return _bar_chart(frame, t("outreach tier"), colours)
+    return _bar_chart(frame, t("outreach tier"), colours, language=language)
 
 
 def transitions_chart(figures: pd.DataFrame, *, calendar: Calendar = Calendar.GREGORIAN,
@@ -183,7 +189,7 @@ def transitions_chart(figures: pd.DataFrame, *, calendar: Calendar = Calendar.GR
         .encode(
             x=month_axis,
             xOffset="direction:N",
-            y=alt.Y("moves:Q", title=t("phase changes")),
+            y=alt.Y("moves:Q", title=t("phase changes"), axis=number_axis(language)),
             color=alt.Color("direction:N", title=None),
             tooltip=[alt.Tooltip(f"{MONTH_COLUMN}:N", title=t("month")),
                      alt.Tooltip("direction:N", title=t("direction")),
@@ -194,7 +200,8 @@ def transitions_chart(figures: pd.DataFrame, *, calendar: Calendar = Calendar.GR
     return chart
 
 
-def _bar_chart(frame: pd.DataFrame, title: str, colours: list[str] | None = None) -> alt.Chart:
+def _bar_chart(frame: pd.DataFrame, title: str, colours: list[str] | None = None, *,
+               language: str = "en") -> alt.Chart:
     colour: alt.Color | alt.Value = alt.value("#1565c0")
     if colours is not None:
         colour = alt.Color("category:N", legend=None,
@@ -203,7 +210,7 @@ def _bar_chart(frame: pd.DataFrame, title: str, colours: list[str] | None = None
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("patients:Q", title=t("patients")),
+            x=alt.X("patients:Q", title=t("patients"), axis=number_axis(language)),
             y=alt.Y("category:N", title=title, sort=alt.EncodingSortField("order")),
             color=colour,
             tooltip=[alt.Tooltip("category:N", title=title),

@@ -1,8 +1,9 @@
 """Chart builders for the patient record: pure functions returning ``alt.Chart``.
 
 They take plain data and never call Streamlit, so tests can check their encodings directly.
-Dates are drawn in the reader's ``calendar`` and ``language`` (``components.chart_dates``);
-both default to Gregorian English, which is how the summary PDF draws them.
+Dates are drawn in the reader's ``calendar`` and ``language`` (``components.chart_dates``), and
+the numbers of a quantitative axis in the language's digits; both default to Gregorian English,
+which is how the summary PDF draws them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,13 @@ from datetime import date
 import altair as alt
 import pandas as pd
 
-from components.chart_dates import date_axis, day_labels, shown_dates, uses_vega_dates
+from components.chart_dates import (
+    date_axis,
+    day_labels,
+    number_axis,
+    shown_dates,
+    uses_vega_dates,
+)
 from domain.calendars import MONDAY, Calendar, start_of_week, weekday_short_name
 from domain.dose_calendar import CalendarDay, DayKind
 from domain.text import t
@@ -119,7 +126,7 @@ def dose_trend_chart(days: Sequence[CalendarDay], *, calendar: Calendar = GREGOR
         .mark_line(point=True, interpolate="step-after")
         .encode(x=alt.X("date:T", title=None,
                         axis=date_axis(frame["date"], calendar, language)),
-                y=alt.Y("dose_mg:Q", title=t("dose (mg)")),
+                y=alt.Y("dose_mg:Q", title=t("dose (mg)"), axis=number_axis(language)),
                 tooltip=[when, "dose_mg:Q"])
         .properties(height=160)
     )

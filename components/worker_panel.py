@@ -1,6 +1,7 @@
 """The family-channel worker as admins see it: last heartbeat and the outbox backlog.
 
-The dashboard never depends on the worker: this only reads what the worker last wrote.
+The dashboard never depends on the worker: this only reads what the worker last wrote. The
+heartbeat is shown in the admin's calendar and digits, in UTC as the worker writes it.
 """
 
 from __future__ import annotations
@@ -8,17 +9,20 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from components.dates import shown_moment
 from components.figures import Figure, figure_row
 from components.resources import current_database
+from components.state import SignedInUser
 from data_access.clock import utc_now
 from data_access.worker_status import worker_status
+from domain.digits import localise_digits
 from domain.text import t
 
 # Three missed cycles at the default 10-second rhythm, with room for a slow cycle.
 STALE_AFTER_SECONDS = 120
 
 
-def worker_panel() -> None:
+def worker_panel(user: SignedInUser) -> None:
     with current_database().sessions() as session:
         status = worker_status(session, now=utc_now())
     st.subheader(t("Family channel"))
@@ -27,10 +31,10 @@ def worker_panel() -> None:
                      "Start it with `hamrah worker` (make run starts it)."))
     elif status.is_stale(STALE_AFTER_SECONDS):
         st.error(t("The worker's last heartbeat was {time} UTC: it seems to be down, and "
-                   "messages to families wait.", time=f"{status.last_beat:%Y-%m-%d %H:%M}"))
+                   "messages to families wait.", time=shown_moment(status.last_beat, user)))
     else:
         st.success(t("The worker is running (last heartbeat {time} UTC).",
-                     time=f"{status.last_beat:%H:%M:%S}"))
+                     time=localise_digits(f"{status.last_beat:%H:%M:%S}", user.language)))
     oldest = status.oldest_queued_seconds
     figure_row([
         Figure(t("Waiting to be sent"), status.queued,

@@ -6,19 +6,25 @@ step-down evidence is complete (stepped care moves a patient down only on eviden
 "stepped care", Derbyshire Healthcare NHS Foundation Trust, 2019), and those with a decision of
 an earlier meeting that has come due. Each decision is an action item: what to do, who does it and
 by when, checked here before anything is written.
+
+Dates in these texts are written by a ``shown`` function (ISO by default, for the CLI and the
+tests): a page passes ``components.dates.shown_date`` for its reader, so a Solar Hijri reader
+reads "due ۱۴۰۵/۰۸/۱۸". The proposed agenda keeps its dates as dates, since it is cached for
+every reader of a clinic; :func:`agenda_details` writes them for one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from domain.outreach import Tier, WorklistItem
+from domain.outreach import Reason, Tier, WorklistItem, reason_text
 from domain.phases import PHASE_ORDER
 from domain.signals import PatientSignals
 from domain.text import t
+from domain.vocabulary import Phase
 
 MAX_WHAT_CHARS = 500
 """The longest decision text: one or two sentences a projector shows whole."""
@@ -67,12 +73,32 @@ class DueAction:
 @dataclass(frozen=True)
 class AgendaEntry:
     """One patient proposed for a meeting: every reason (in agenda order) and what lies behind
-    them in words (the outreach reasons, the due date of a follow-up)."""
+    them: the urgent and high outreach reasons, the phase a step-down is due from, the due
+    date of the earliest follow-up. :func:`agenda_details` puts these in words."""
 
     patient_id: int
     patient_code: str
     reasons: tuple[AgendaReason, ...]
-    details: tuple[str, ...] = ()
+    outreach: tuple[Reason, ...] = ()
+    step_down_from: Phase | None = None
+    follow_up_due: date | None = None
+
+    @property
+    def details(self) -> tuple[str, ...]:
+        """What lies behind the reasons in words, dates in ISO (:func:`agenda_details`)."""
+        return agenda_details(self)
+
+
+def agenda_details(entry: AgendaEntry,
+                   shown: Callable[[date], str] = date.isoformat) -> tuple[str, ...]:
+    """What lies behind an entry's reasons, in the order of its reasons: each outreach reason,
+    "ready to step down from …", "action due …", with dates written by ``shown``."""
+    details = [reason_text(reason, shown) for reason in entry.outreach]
+    if entry.step_down_from is not None:
+        details.append(t("ready to step down from {phase}", phase=entry.step_down_from.value))
+    if entry.follow_up_due is not None:
+        details.append(t("action due {date}", date=shown(entry.follow_up_due)))
+    return tuple(details)
 
 
 def can_step_down(signals: PatientSignals) -> bool:
@@ -109,14 +135,14 @@ def agenda_candidates(
     reasons to meet.
     """
     reasons: dict[int, set[AgendaReason]] = {}
-    details: dict[int, list[str]] = {}
+    outreach: dict[int, tuple[Reason, ...]] = {}
+    step_down_from: dict[int, Phase] = {}
     codes: dict[int, str] = {}
     sort_keys: dict[int, tuple[int, int, str]] = {}
 
-    def add(patient_id: int, code: str, reason: AgendaReason, key: tuple[int, int, str],
-            detail: Sequence[str]) -> None:
+    def add(patient_id: int, code: str, reason: AgendaReason,
+            key: tuple[int, int, str]) -> None:
         reasons.setdefault(patient_id, set()).add(reason)
-        details.setdefault(patient_id, []).extend(detail)
         codes.setdefault(patient_id, code)
         if patient_id not in sort_keys or key < sort_keys[patient_id]:
             sort_keys[patient_id] = key
@@ -126,13 +152,14 @@ def agenda_candidates(
         if reason is None:
             continue
         add(item.patient_id, item.patient_code, reason,
-            (_REASON_RANK[reason], index, item.patient_code),
-            [r.text for r in item.reasons if r.tier in _TIER_REASONS])
+            (_REASON_RANK[reason], index, item.patient_code))
+        outreach[item.patient_id] = outreach.get(item.patient_id, ()) + tuple(
+            r for r in item.reasons if r.tier in _TIER_REASONS)
     for signal in signals:
         if can_step_down(signal):
             add(signal.patient_id, signal.patient_code, AgendaReason.STEP_DOWN_DUE,
-                (_REASON_RANK[AgendaReason.STEP_DOWN_DUE], 0, signal.patient_code),
-                [t("ready to step down from {phase}", phase=signal.phase.value)])
+                (_REASON_RANK[AgendaReason.STEP_DOWN_DUE], 0, signal.patient_code))
+            step_down_from[signal.patient_id] = signal.phase
     earliest: dict[int, DueAction] = {}
     for action in open_actions:
         if not is_follow_up_due(action.due_on, on):
@@ -143,14 +170,14 @@ def agenda_candidates(
     for action in earliest.values():
         add(action.patient_id, action.patient_code, AgendaReason.FOLLOW_UP_DUE,
             (_REASON_RANK[AgendaReason.FOLLOW_UP_DUE], action.due_on.toordinal(),
-             action.patient_code),
-            [t("action due {date}", date=action.due_on.isoformat())])
+             action.patient_code))
 
     ordered = sorted(sort_keys, key=lambda patient_id: sort_keys[patient_id])
     return [
         AgendaEntry(patient_id=pid, patient_code=codes[pid],
                     reasons=tuple(sorted(reasons[pid], key=_REASON_RANK.__getitem__)),
-                    details=tuple(details[pid]))
+                    outreach=outreach.get(pid, ()), step_down_from=step_down_from.get(pid),
+                    follow_up_due=earliest[pid].due_on if pid in earliest else None)
         for pid in ordered
     ]
 
@@ -207,11 +234,13 @@ def check_action_item(
     *,
     owner_ids: Collection[int],
     not_before: date,
+    shown: Callable[[date], str] = date.isoformat,
 ) -> ActionItemDraft:
     """Check a decision before it is written; raise :class:`ActionItemError` with every problem.
 
     ``owner_ids`` are the staff who may own an item of the patient's clinic (its active
-    supervisors and psychologists); ``not_before`` is :func:`earliest_due`.
+    supervisors and psychologists); ``not_before`` is :func:`earliest_due`; ``shown`` writes
+    the dates of a refusal as its reader reads dates.
     """
     text = what.strip()
     problems = []
@@ -229,8 +258,8 @@ def check_action_item(
         problems.append(t("Choose a due date."))
     elif due_on < not_before:
         problems.append(t("The due date {date} is in the past for this decision: choose "
-                          "{earliest} or later.", date=due_on.isoformat(),
-                          earliest=not_before.isoformat()))
+                          "{earliest} or later.", date=shown(due_on),
+                          earliest=shown(not_before)))
     if problems or owner_id is None or due_on is None:
         raise ActionItemError(problems)
     return ActionItemDraft(what=text, owner_id=owner_id, due_on=due_on)
@@ -252,14 +281,16 @@ def due_status(due_on: date, today: date) -> DueStatus:
     return DueStatus.UPCOMING
 
 
-def due_text(due_on: date, today: date) -> str:
-    """The due date in words: "overdue since …", "due today" or "due …"."""
+def due_text(due_on: date, today: date,
+             shown: Callable[[date], str] = date.isoformat) -> str:
+    """The due date in words: "overdue since …", "due today" or "due …", the date written by
+    ``shown``."""
     status = due_status(due_on, today)
     if status is DueStatus.OVERDUE:
-        return t("overdue since {date}", date=due_on.isoformat())
+        return t("overdue since {date}", date=shown(due_on))
     if status is DueStatus.DUE_TODAY:
         return t("due today")
-    return t("due {date}", date=due_on.isoformat())
+    return t("due {date}", date=shown(due_on))
 
 
 # --- minutes ------------------------------------------------------------------------------------

@@ -11,13 +11,17 @@ Day counts: "N days since" a date is ``(as_of - date).days``. Rules about a peri
 still within the 14 days, 15 days ago is not. The unexpected-positive window is the N days ending
 on and including ``as_of`` (``domain.treatment_time.window_bounds``), as in ``domain.signals``.
 Dates after ``as_of`` never count as past events.
+
+A reason's text names its date in ISO (the CLI, the exports); the reason keeps the date
+(``Reason.day``) so that a screen writes it as its reader reads dates (:func:`reason_text`,
+:func:`worklist_as_shown`): the worklist is computed once and shared by every reader of a clinic.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -183,12 +187,38 @@ class OutreachFacts:
 
 @dataclass(frozen=True)
 class Reason:
-    """One reason to reach a family: stable code, tier, translated sentence, and since when."""
+    """One reason to reach a family: stable code, tier, translated sentence, since when, and
+    the date the sentence names (``day``: the screen's date, the consent's expiry), if any."""
 
     code: ReasonCode
     tier: Tier
     text: str
     since: date | None
+    day: date | None = None
+
+
+def _positive_text(day: date, shown: Callable[[date], str]) -> str:
+    return t("Unexpected positive screen on {day}", day=shown(day))
+
+
+def _expiry_text(day: date, shown: Callable[[date], str]) -> str:
+    return t("A family consent expires on {day}", day=shown(day))
+
+
+_DATED_TEXTS: dict[ReasonCode, Callable[[date, Callable[[date], str]], str]] = {
+    ReasonCode.UNEXPECTED_POSITIVE_7D: _positive_text,
+    ReasonCode.CONSENT_EXPIRING: _expiry_text,
+}
+"""The sentences of the reasons that name a date (``Reason.day``), by code."""
+
+
+def reason_text(reason: Reason, shown: Callable[[date], str] = date.isoformat) -> str:
+    """The reason's sentence with its date written by ``shown`` (a page passes
+    ``components.dates.shown_date`` for its reader); its own text when it names no date."""
+    write = _DATED_TEXTS.get(reason.code)
+    if write is None or reason.day is None:
+        return reason.text
+    return write(reason.day, shown)
 
 
 @dataclass(frozen=True)
@@ -267,8 +297,8 @@ def is_discharged(facts: OutreachFacts, as_of: date) -> bool:
     return facts.phase == Phase.DISCHARGED
 
 
-def _reason(code: ReasonCode, text: str, since: date | None) -> Reason:
-    return Reason(code=code, tier=REASON_TIERS[code], text=text, since=since)
+def _reason(code: ReasonCode, text: str, since: date | None, day: date | None = None) -> Reason:
+    return Reason(code=code, tier=REASON_TIERS[code], text=text, since=since, day=day)
 
 
 def _engagement_reference(facts: OutreachFacts) -> date | None:
@@ -330,11 +360,8 @@ def outreach_reasons(
     positive = facts.last_unexpected_positive_on
     first_day, _ = window_bounds(as_of, thresholds.unexpected_positive_days)
     if positive is not None and first_day <= positive <= as_of:
-        reasons.append(_reason(
-            ReasonCode.UNEXPECTED_POSITIVE_7D,
-            t("Unexpected positive screen on {day}", day=positive.isoformat()),
-            positive,
-        ))
+        reasons.append(_reason(ReasonCode.UNEXPECTED_POSITIVE_7D,
+                               _positive_text(positive, date.isoformat), positive, day=positive))
     reference = _engagement_reference(facts)
     quiet_days = _days_since(reference, as_of)
     if (
@@ -389,11 +416,8 @@ def outreach_reasons(
         ))
     expiry = facts.next_consent_expiry
     if expiry is not None and 0 <= (expiry - as_of).days <= thresholds.consent_expiry_warning_days:
-        reasons.append(_reason(
-            ReasonCode.CONSENT_EXPIRING,
-            t("A family consent expires on {day}", day=expiry.isoformat()),
-            None,
-        ))
+        reasons.append(_reason(ReasonCode.CONSENT_EXPIRING,
+                               _expiry_text(expiry, date.isoformat), None, day=expiry))
 
     if facts.phone_messages_waiting > 0:
         reasons.append(_reason(
@@ -463,6 +487,15 @@ def worklist(
     listed = [item for item in items if item is not None]
     listed.sort(key=lambda item: (-tier_rank(item.tier), -item.score, item.patient_code))
     return listed
+
+
+def worklist_as_shown(items: Iterable[WorklistItem],
+                      shown: Callable[[date], str]) -> list[WorklistItem]:
+    """The items with each reason's sentence naming its date as ``shown`` writes it, for a
+    screen; the items themselves (ISO) are what the exports write, as the CLI does."""
+    return [replace(item, reasons=tuple(replace(reason, text=reason_text(reason, shown))
+                                        for reason in item.reasons))
+            for item in items]
 
 
 def filter_worklist(

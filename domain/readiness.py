@@ -6,13 +6,17 @@ criterion holds: long enough in the phase, good adherence, no unexpected positiv
 recently and no current run of missed doses. Each criterion carries its value and its requirement
 as text so that the screen can show why a patient is or is not ready; readiness informs the
 clinician, it never moves a patient.
+
+A value that names a date (the last unexpected positive) writes it in ISO and keeps the date
+(``Criterion.day``), so that a screen writes it as its reader reads dates
+(:func:`criteria_as_shown`): the criteria are computed once and shared by every reader.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 
@@ -30,12 +34,14 @@ class CriterionCode(StrEnum):
 
 @dataclass(frozen=True)
 class Criterion:
-    """One piece of step-down evidence: whether it holds, what was found, what is required."""
+    """One piece of step-down evidence: whether it holds, what was found, what is required,
+    and the date what was found names (``day``), if any."""
 
     code: CriterionCode
     met: bool
     value: str
     required: str
+    day: date | None = None
 
 
 def step_down_readiness(
@@ -60,6 +66,16 @@ def step_down_readiness(
         _no_unexpected_positive(last_unexpected_positive_on, as_of, thresholds),
         _no_missed_streak(missed_streak, thresholds),
     ]
+
+
+def criteria_as_shown(criteria: Sequence[Criterion],
+                      shown: Callable[[date], str]) -> list[Criterion]:
+    """The criteria with the date of each value written by ``shown`` (a page passes
+    ``components.dates.shown_date`` for its reader); a value without a date is kept."""
+    return [replace(criterion, value=_last_positive_text(criterion.day, shown))
+            if criterion.code is CriterionCode.NO_UNEXPECTED_POSITIVE and criterion.day
+            else criterion
+            for criterion in criteria]
 
 
 def is_step_down_ready(criteria: Sequence[Criterion]) -> bool:
@@ -102,13 +118,18 @@ def _no_unexpected_positive(
         value = t("none in {days} days", days=clean_days)
     else:
         met = last_unexpected_positive_on < window_start
-        value = t("last unexpected positive {date}", date=last_unexpected_positive_on.isoformat())
+        value = _last_positive_text(last_unexpected_positive_on, date.isoformat)
     return Criterion(
         code=CriterionCode.NO_UNEXPECTED_POSITIVE,
         met=met,
         value=value,
         required=t("no unexpected positive screen in {days} days", days=clean_days),
+        day=last_unexpected_positive_on,
     )
+
+
+def _last_positive_text(day: date, shown: Callable[[date], str]) -> str:
+    return t("last unexpected positive {date}", date=shown(day))
 
 
 def _no_missed_streak(missed_streak: int, thresholds: ClinicalThresholds) -> Criterion:

@@ -125,8 +125,9 @@ def choose_meeting() -> None:
     if candidates:
         st.caption(t("Proposed: urgent or high outreach, a step-down due, or a meeting "
                      "follow-up due."))
-        st.dataframe(meeting_views.agenda_frame(candidates, names), hide_index=True,
-                     width="stretch", key="meeting_candidates")
+        st.dataframe(meeting_views.agenda_frame(candidates, names,
+                                                lambda day: shown_date(day, user)),
+                     hide_index=True, width="stretch", key="meeting_candidates")
     else:
         st.success(t("No patient needs the team on this day; add patients by hand if you "
                      "wish."))
@@ -215,7 +216,8 @@ def patient_screen(agenda: MeetingAgenda, position: int) -> None:
 
         st.subheader(t("Phase {phase} since {date}: step-down readiness",
                        phase=header.phase.value, date=shown_date(header.phase_since, user)))
-        meeting_views.readiness_lines(signals.readiness if signals is not None else ())
+        meeting_views.readiness_lines(signals.readiness if signals is not None else (),
+                                      user=user)
 
         st.subheader(t("Family engagement and open questions"))
         patient_views.members_table(family, show_contact=sees_contact_details(user.role),
@@ -225,7 +227,7 @@ def patient_screen(agenda: MeetingAgenda, position: int) -> None:
                 meeting_views.projector_chart(patient_charts.engagement_timeline_chart(
                     engagement, calendar=user.calendar, language=user.language)),
                 width="stretch")
-        meeting_views.open_questions(questions)
+        meeting_views.open_questions(questions, user=user)
 
         st.subheader(t("Open actions ({n})", n=len(actions)))
         open_actions_section(actions, user=user, today=as_of, key_prefix="meeting_actions",

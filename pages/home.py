@@ -78,4 +78,4 @@ if locked:
     st.warning(t("Locked staff accounts: {names}. Unlock them on the Staff users page if the "
                  "owner asks.", names=", ".join(locked)))
 if user.role is Role.ADMIN:
-    worker_panel()
+    worker_panel(user)

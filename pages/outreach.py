@@ -24,7 +24,7 @@ from components.state import set_notice, set_selected_patient, take_notice
 from components.view_audit import audit_view
 from data_access.clock import today
 from data_access.outreach import OutreachInputError, attempt_history, log_attempt
-from domain.outreach import REASON_TIERS, ReasonCode, Tier, filter_worklist
+from domain.outreach import REASON_TIERS, ReasonCode, Tier, filter_worklist, worklist_as_shown
 from domain.text import t
 from domain.vocabulary import Channel, OutreachOutcome, values
 
@@ -55,6 +55,8 @@ psychologist_id = psychologist_column.selectbox(
     key="outreach_psychologist")
 items = filter_worklist(view.items, tiers=tiers, reasons=reasons,
                         psychologist_id=psychologist_id)
+# What the screen shows: reasons naming their dates as the user reads them (the export is ISO).
+shown_items = worklist_as_shown(items, lambda day: shown_date(day, user))
 audit_view(user, entity="outreach_worklist", entity_id=as_of.isoformat(),
            summary=f"{len(view.items)} items, clinics {', '.join(user.clinic_codes)}")
 st.caption(t("{shown} of {total} families to reach · {urgent} urgent · as of {date}",
@@ -64,9 +66,9 @@ if not view.items:
     st.success(t("No family needs a call today."))
 
 table_pick: int | None = None
-by_patient = {item.patient_id: item for item in items}
+by_patient = {item.patient_id: item for item in shown_items}
 for tier in Tier:
-    group = [item for item in items if item.tier == tier]
+    group = [item for item in shown_items if item.tier == tier]
     if not group:
         continue
     st.subheader(f"{TIER_TITLES[tier]} ({len(group)})")
@@ -81,7 +83,7 @@ table_download_buttons(export_frame(items), file_stem=f"hamrah-outreach-{as_of.i
 
 st.divider()
 choices = {item.patient_id: f"{item.patient_code} · {item.tier} · {item.reasons[0].text}"
-           for item in items}
+           for item in shown_items}
 chosen = synced_pick(t("Log an attempt for"), choices, table_pick, key="outreach_pick")
 if chosen is None:
     st.info(t("Select a row to log a call or message."))

@@ -8,7 +8,7 @@ from components import patient_charts, patient_data, patient_views
 from components.action_items import open_actions_section
 from components.auth import require_page
 from components.caches import clear_patient_caches
-from components.dates import dates_as_shown
+from components.dates import dates_as_shown, shown_date
 from components.export_buttons import patient_summary_button
 from components.family_content import family_content_section
 from components.manual_entry import manual_entry
@@ -26,6 +26,7 @@ from domain.access import may_change_phase, may_enter_records, sees_contact_deta
 from domain.dose_calendar import dose_calendar
 from domain.phase_change import check_phase_change, direction_text, unmet_summary
 from domain.phases import next_phases, phase_direction
+from domain.readiness import criteria_as_shown
 from domain.text import t
 
 user = require_page("patient_record")
@@ -101,7 +102,9 @@ readiness_column, take_home_column = st.columns([3, 1])
 with readiness_column:
     st.subheader(t("Step-down readiness"))
     if signals is not None:
-        patient_views.readiness_checklist(signals.readiness, key_prefix="record")
+        patient_views.readiness_checklist(
+            criteria_as_shown(signals.readiness, lambda day: shown_date(day, user)),
+            key_prefix="record")
 with take_home_column:
     st.subheader(t("Take-home"))
     tier = signals.take_home_max_doses if signals is not None else None
@@ -142,8 +145,8 @@ if may_change_phase(user.role) and signals is not None:
     check = check_phase_change(header.phase, target, reason, "", signals.readiness)
     override = ""
     if check.needs_override:
-        st.warning(t("Not all step-down criteria are met: {unmet}",
-                     unmet=unmet_summary(check.unmet)))
+        st.warning(t("Not all step-down criteria are met: {unmet}", unmet=unmet_summary(
+            criteria_as_shown(check.unmet, lambda day: shown_date(day, user)))))
         override = st.text_area(t("Override reason (recorded with the unmet criteria)"),
                                 key="phase_override")
     if st.button(t("Record phase change"), key="phase_submit", type="primary"):

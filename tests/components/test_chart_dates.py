@@ -17,8 +17,15 @@ import altair as alt
 import pandas as pd
 import vl_convert
 
-from components.chart_dates import axis_labels, date_axis, shown_dates
+from components.chart_dates import (
+    axis_labels,
+    date_axis,
+    number_axis,
+    persian_digits_expression,
+    shown_dates,
+)
 from components.inbox_views import timeliness_chart
+from components.overview_charts import adherence_chart, retention_curve_chart, transitions_chart
 from components.patient_charts import (
     dose_calendar_chart,
     dose_trend_chart,
@@ -35,7 +42,7 @@ AS_OF = date(2026, 11, 2)
 START = AS_OF - timedelta(days=180)  # 6 May 2026, 16 Ordibehesht 1405
 
 
-def svg_texts(chart: alt.Chart) -> list[str]:
+def svg_texts(chart: alt.Chart | alt.LayerChart) -> list[str]:
     """Every text Vega draws: axis labels, titles, legends."""
     svg = vl_convert.vegalite_to_svg(chart.to_json())
     return re.findall(r"<text[^>]*>([^<]*)</text>", svg)
@@ -186,3 +193,70 @@ def test_questions_per_week_in_solar_hijri_months() -> None:
     assert records(chart)[0]["week_shown"] == "۱۴۰۵/۰۵/۱۷"
     english = timeliness_chart(weeks)
     assert english.to_dict()["encoding"]["tooltip"][0] == {"field": "week", "type": "temporal"}
+
+
+# -- number axes in the reader's digits -----------------------------------------------------------
+
+ASCII_DIGIT = re.compile(r"[0-9]")
+
+
+def test_a_number_axis_reads_persian_digits_and_separators() -> None:
+    frame = pd.DataFrame({"x": ["a", "b"], "y": [1200.0, 35.5]})
+    chart = alt.Chart(frame).mark_bar().encode(
+        x="x:N", y=alt.Y("y:Q", axis=number_axis("fa", format=",.1f")))
+    texts = svg_texts(chart)
+    # Vega's ticks every 200 (its own choice), formatted ",.1f", then written in Persian.
+    assert ["۰٫۰", "۲۰۰٫۰", "۴۰۰٫۰", "۶۰۰٫۰", "۸۰۰٫۰", "۱٬۰۰۰٫۰", "۱٬۲۰۰٫۰"] == [
+        text for text in texts if text not in {"a", "b", "x", "y"}]
+    assert chart.to_dict()["encoding"]["y"]["axis"]["labelExpr"] == persian_digits_expression()
+
+
+def test_a_number_axis_of_any_other_language_is_vega_lites() -> None:
+    assert number_axis("en") is alt.Undefined
+    english, persian = number_axis("en", format="%"), number_axis("fa", format="%")
+    assert isinstance(english, alt.Axis) and isinstance(persian, alt.Axis)
+    assert english.to_dict() == {"format": "%"}
+    assert persian.to_dict() == {"format": "%", "labelExpr": persian_digits_expression()}
+
+
+def test_the_dose_axis_and_the_answer_counts_read_persian_digits() -> None:
+    days = half_a_year_of_doses()  # 80 mg, then 75, 70 and 65
+    texts = svg_texts(dose_trend_chart(days, calendar=JALALI, language="fa"))
+    assert {"۰", "۲۰", "۴۰", "۶۰", "۸۰"} <= set(texts)
+    assert not any(ASCII_DIGIT.search(text) for text in texts)
+    assert {"0", "20", "40", "60", "80"} <= set(svg_texts(dose_trend_chart(days)))
+
+    weeks = [WeekTimeliness(date(2026, 8, 8) + timedelta(weeks=n), 2, 1, 0, n % 2)
+             for n in range(12)]  # at most 4 questions a week
+    texts = svg_texts(timeliness_chart(weeks, calendar=GREGORIAN, language="fa"))
+    # Vega ticks a count of 4 every half, as it always did; only the digits are new.
+    assert {"۰٫۰", "۰٫۵", "۱٫۰", "۴٫۰"} <= set(texts)
+    assert not any(ASCII_DIGIT.search(text) for text in texts)
+
+
+def test_overview_counts_percentages_and_days_read_persian_digits() -> None:
+    row = {"adherence_0_50": 1, "adherence_50_80": 2, "adherence_80_90": 3,
+           "adherence_90_100": 12, "adherence_unknown": 0}
+    texts = svg_texts(adherence_chart(row, language="fa"))
+    assert {"۰–۵۰ %", "۹۰–۱۰۰ %", "۰", "۲", "۱۲"} <= set(texts)
+    # The title is a message: the Persian catalog writes its own digits.
+    assert [text for text in texts if ASCII_DIGIT.search(text)] == ["28-day adherence"]
+    assert {"0–50 %", "12"} <= set(svg_texts(adherence_chart(row)))
+
+    curves = pd.DataFrame({"medication": ["methadone"] * 3, "day": [0, 90, 180],
+                           "survival": [1.0, 0.8, 0.5], "lower": [1.0, 0.7, 0.4],
+                           "upper": [1.0, 0.9, 0.6], "at_risk": [10, 8, 5]})
+    texts = svg_texts(retention_curve_chart(curves, language="fa"))
+    assert {"۰%", "۶۰%", "۱۰۰%", "۱۸۰"} <= set(texts)
+    assert not any(ASCII_DIGIT.search(text) for text in texts)
+
+
+def test_monthly_phase_changes_read_persian_months_and_counts() -> None:
+    figures = pd.DataFrame({
+        "period_start": pd.to_datetime(["2026-09-23", "2026-10-23"]),  # 1 Mehr, 1 Aban 1405
+        "period_end": pd.to_datetime(["2026-10-22", "2026-11-21"]),
+        "by_psychologist": [False, False], "psychologist": [None, None],
+        "step_downs": [3, 1], "step_ups": [0, 2]})
+    texts = svg_texts(transitions_chart(figures, calendar=JALALI, language="fa"))
+    assert {"مهر ۱۴۰۵", "آبان ۱۴۰۵", "۰٫۰", "۰٫۵", "۳٫۰"} <= set(texts)  # Vega ticks halves
+    assert not any(ASCII_DIGIT.search(text) for text in texts)

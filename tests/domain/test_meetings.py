@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from domain.access import may_complete_action, may_record_decisions
+from domain.calendars import Calendar, format_date
 from domain.meetings import (
     MAX_WHAT_CHARS,
     ActionItemDraft,
@@ -16,6 +17,7 @@ from domain.meetings import (
     DueAction,
     DueStatus,
     agenda_candidates,
+    agenda_details,
     can_step_down,
     check_action_item,
     due_status,
@@ -199,3 +201,39 @@ def test_who_may_mark_an_action_done(role: Role, user_id: int, owner_id: int,
 def test_only_clinical_staff_record_decisions() -> None:
     assert {role for role in Role if may_record_decisions(role)} == {Role.SUPERVISOR,
                                                                     Role.PSYCHOLOGIST}
+
+
+# -- dates as the reader reads them (issue 9) ----------------------------------------------------
+# 2 November 2026 is 11 Aban 1405; the formatter is what a Solar Hijri Persian page passes.
+
+def jalali_persian(day: date) -> str:
+    return format_date(day, Calendar.JALALI, "fa")
+
+
+def test_the_agenda_keeps_its_dates_and_writes_them_as_the_reader_reads_them() -> None:
+    positive = Reason(ReasonCode.UNEXPECTED_POSITIVE_7D, Tier.HIGH,
+                      "Unexpected positive screen on 2026-10-28", date(2026, 10, 28),
+                      day=date(2026, 10, 28))
+    agenda = agenda_candidates(
+        [item(1, "P-1", positive)], [signals(1, "P-1", Phase.MAINTENANCE, ready=True)],
+        [DueAction(1, "P-1", date(2026, 10, 30))], on=MEETING_DAY)
+    [entry] = agenda
+    assert entry.follow_up_due == date(2026, 10, 30)
+    assert entry.step_down_from is Phase.MAINTENANCE
+    assert entry.details == ("Unexpected positive screen on 2026-10-28",
+                             "ready to step down from maintenance", "action due 2026-10-30")
+    assert agenda_details(entry, jalali_persian) == (
+        "Unexpected positive screen on ۱۴۰۵/۰۸/۰۶", "ready to step down from maintenance",
+        "action due ۱۴۰۵/۰۸/۰۸")
+
+
+def test_due_words_and_a_refused_due_date_in_the_readers_calendar() -> None:
+    assert due_text(date(2026, 11, 1), MEETING_DAY, jalali_persian) == "overdue since ۱۴۰۵/۰۸/۱۰"
+    assert due_text(MEETING_DAY, MEETING_DAY, jalali_persian) == "due today"
+    assert due_text(date(2026, 11, 9), MEETING_DAY, jalali_persian) == "due ۱۴۰۵/۰۸/۱۸"
+    with pytest.raises(ActionItemError) as raised:
+        check_action_item("Review dose", 21, date(2026, 11, 1), owner_ids=OWNERS,
+                          not_before=MEETING_DAY, shown=jalali_persian)
+    assert raised.value.problems == (
+        "The due date ۱۴۰۵/۰۸/۱۰ is in the past for this decision: choose ۱۴۰۵/۰۸/۱۱ or "
+        "later.",)

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from domain.calendars import Calendar, format_date
 from domain.outreach import (
     REASON_TIERS,
     OutreachFacts,
@@ -18,8 +19,10 @@ from domain.outreach import (
     WorklistItem,
     filter_worklist,
     outreach_reasons,
+    reason_text,
     suggested_action,
     worklist,
+    worklist_as_shown,
     worklist_item,
 )
 from domain.text import use_translator
@@ -388,3 +391,38 @@ def test_filter_keeps_order_and_combines_tier_reason_and_psychologist() -> None:
     assert filter_worklist(items, reasons=[ReasonCode.LOW_ADHERENCE]) == [high]
     assert filter_worklist(items, psychologist_id=7) == [urgent, routine]
     assert filter_worklist(items, tiers=[Tier.HIGH], psychologist_id=7) == []
+
+
+# --- dates as the reader reads them (issue 9) ---------------------------------------------------
+# 31 May 2026 is 10 Khordad 1405 (1 Khordad is 22 May).
+
+
+def test_dated_reasons_keep_their_date_and_a_screen_writes_it_in_the_readers_calendar() -> None:
+    item = worklist_item(facts(last_unexpected_positive_on=days_ago(2),
+                               next_consent_expiry=days_ago(-5)), AS_OF)
+    assert item is not None
+    assert [(r.code, r.text, r.day) for r in item.reasons] == [
+        (ReasonCode.UNEXPECTED_POSITIVE_7D, "Unexpected positive screen on 2026-05-29",
+         date(2026, 5, 29)),
+        (ReasonCode.CONSENT_EXPIRING, "A family consent expires on 2026-06-05",
+         date(2026, 6, 5)),
+    ]
+
+    def jalali_persian(day: date) -> str:
+        return format_date(day, Calendar.JALALI, "fa")
+
+    [shown] = worklist_as_shown([item], jalali_persian)
+    assert [reason_text(r, jalali_persian) for r in item.reasons] == [
+        r.text for r in shown.reasons] == [
+        "Unexpected positive screen on ۱۴۰۵/۰۳/۰۸", "A family consent expires on ۱۴۰۵/۰۳/۱۵"]
+    assert shown.reasons[0].since == date(2026, 5, 29)  # only the words change
+    # The export and the CLI keep writing ISO dates from the items themselves.
+    assert item.as_flat_record()["reasons"] == (
+        "unexpected_positive_7d: Unexpected positive screen on 2026-05-29 | "
+        "consent_expiring: A family consent expires on 2026-06-05")
+
+
+def test_a_reason_without_a_date_keeps_its_words() -> None:
+    adherence = outreach_reasons(facts(adherence_28d=0.5), AS_OF)[0]
+    assert adherence.day is None
+    assert reason_text(adherence, lambda day: "never called") == adherence.text

@@ -6,7 +6,14 @@ from datetime import date
 
 import pytest
 
-from domain.readiness import Criterion, CriterionCode, is_step_down_ready, step_down_readiness
+from domain.calendars import Calendar, format_date
+from domain.readiness import (
+    Criterion,
+    CriterionCode,
+    criteria_as_shown,
+    is_step_down_ready,
+    step_down_readiness,
+)
 from domain.text import use_translator
 from domain.thresholds import ClinicalThresholds
 
@@ -122,3 +129,14 @@ def test_texts_go_through_the_translator() -> None:
     assert criteria[0].value == "112 Tage"
     assert criteria[0].required == "mindestens 90 Tage"
     assert criteria[1].required == "at least 90 %"  # untranslated text passes through
+
+
+def test_a_screen_writes_the_last_positive_in_the_readers_calendar() -> None:
+    # 31 August 2026 is 9 Shahrivar 1405 (1 Shahrivar is 23 August).
+    criteria = readiness(last_unexpected_positive_on=date(2026, 8, 31), missed_streak=2)
+    assert criteria[2].day == date(2026, 8, 31)
+    shown = criteria_as_shown(criteria, lambda day: format_date(day, Calendar.JALALI, "en"))
+    assert shown[2].value == "last unexpected positive 1405/06/09"
+    assert shown[2].met is True and shown[2].required == criteria[2].required
+    assert shown[:2] + shown[3:] == criteria[:2] + criteria[3:]  # no date: kept as they were
+    assert criteria_as_shown(readiness(), str) == readiness()  # "none in 60 days"

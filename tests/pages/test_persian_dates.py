@@ -21,7 +21,9 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from data_access.database import Database
+from data_access.meetings import start_meeting
 from data_access.models import (
+    ActionItem,
     AuditLog,
     ConditionReport,
     Patient,
@@ -29,13 +31,15 @@ from data_access.models import (
     SupportMember,
     UrineScreen,
 )
+from data_access.staff import find_user
 from domain.calendars import Calendar, to_jalali
 from domain.digits import to_persian_digits
+from domain.meetings import AgendaEntry
 from domain.text import t
 from domain.vocabulary import Role
 from i18n.catalog import interface_language
 from tests import builders
-from tests.pages.conftest import frame_with, open_page
+from tests.pages.conftest import USERNAMES, frame_with, open_page, texts
 from tests.pages.test_persian import prefer
 from tests.pinned_clock import PINNED_NOW
 
@@ -182,3 +186,109 @@ def test_pages_with_dated_tables_open_for_a_solar_hijri_persian_reader(
     prefer(database, role, "fa", Calendar.JALALI)
     at = open_page(signed_in(role), page)
     assert not at.exception, at.exception
+
+
+# -- dates inside sentences ----------------------------------------------------------------------
+# The days below are relative to the pinned today, so the expected texts are computed with the
+# calendar's conversion (to_jalali) and the digits' (to_persian_digits), as a reader would.
+
+YESTERDAY = PINNED_NOW.date() - timedelta(days=1)
+TWO_DAYS_AGO = PINNED_NOW.date() - timedelta(days=2)
+
+
+def persian_jalali(day: date) -> str:
+    return to_persian_digits(str(to_jalali(day)))
+
+
+def staff_id(database: Database, role: Role) -> int:
+    with database.sessions() as session:
+        info = find_user(session, USERNAMES[role])
+    assert info is not None
+    return info.id
+
+
+@pytest.fixture
+def follow_up_due(database: Database, dated_patient: int) -> date:
+    """DATED screened unexpectedly positive two days ago (a high outreach reason) and has an
+    action of a case meeting held a week ago, the supervisor's, due yesterday."""
+    supervisor = staff_id(database, Role.SUPERVISOR)
+    held_on = PINNED_NOW.date() - timedelta(days=7)
+    with database.sessions() as session, session.begin():
+        clinic_id = session.get_one(Patient, dated_patient).clinic_id
+        session.add(UrineScreen(patient_id=dated_patient, screen_date=TWO_DAYS_AGO,
+                                substance="benzodiazepines", result="positive", expected=False))
+        meeting_id = start_meeting(
+            session, clinic_id=clinic_id, clinic_ids=[clinic_id], held_on=held_on,
+            agenda=[AgendaEntry(dated_patient, "DATED", ())], created_by_id=supervisor,
+            actor=USERNAMES[Role.SUPERVISOR])
+        session.add(ActionItem(patient_id=dated_patient, meeting_id=meeting_id,
+                               what="Review the dose with the prescriber", owner_id=supervisor,
+                               due_on=YESTERDAY, created_at=builders.CREATED))
+    return held_on
+
+
+def test_the_case_meetings_candidates_name_their_dates_in_the_readers_calendar(
+        database: Database, follow_up_due: date,
+        signed_in: Callable[[Role], AppTest]) -> None:
+    prefer(database, Role.SUPERVISOR, "fa", Calendar.JALALI)
+    at = open_page(signed_in(Role.SUPERVISOR), "pages/case_meeting.py")
+    assert not at.exception, at.exception
+    candidates = frame_with(at, "details").set_index("patient")
+    with interface_language("fa"):
+        positive = t("Unexpected positive screen on {day}", day=persian_jalali(TWO_DAYS_AGO))
+        action_due = t("action due {date}", date=persian_jalali(YESTERDAY))
+    details = str(candidates.loc["DATED", "details"]).split(" · ")
+    # Its outreach reasons (no dose recorded: urgent), then the follow-up, last.
+    assert positive in details and details[-1] == action_due
+    assert persian_jalali(YESTERDAY) in action_due  # the template keeps the date
+    assert YESTERDAY.isoformat() not in " · ".join(details)
+
+
+def test_an_action_items_due_date_and_meeting_read_solar_hijri_on_home(
+        database: Database, follow_up_due: date,
+        signed_in: Callable[[Role], AppTest]) -> None:
+    prefer(database, Role.SUPERVISOR, "en", Calendar.JALALI)
+    at = signed_in(Role.SUPERVISOR)
+    assert not at.exception, at.exception
+    shown = texts(at)
+    assert "My open actions (1)" in shown
+    assert f"overdue since {to_jalali(YESTERDAY)}" in shown
+    assert f"case meeting of {to_jalali(follow_up_due)}" in shown
+    assert YESTERDAY.isoformat() not in shown and follow_up_due.isoformat() not in shown
+
+
+def test_outreach_reasons_and_readiness_name_the_screen_in_the_readers_calendar(
+        database: Database, follow_up_due: date,
+        signed_in: Callable[[Role], AppTest]) -> None:
+    prefer(database, Role.SUPERVISOR, "fa", Calendar.JALALI)
+    at = open_page(signed_in(Role.SUPERVISOR), "pages/outreach.py")
+    assert not at.exception, at.exception
+    with interface_language("fa"):
+        positive = t("Unexpected positive screen on {day}", day=persian_jalali(TWO_DAYS_AGO))
+        last_positive = t("last unexpected positive {date}", date=persian_jalali(TWO_DAYS_AGO))
+        value_column = t("Value")
+    # No dose recorded: DATED is urgent, with the screen among its reasons.
+    worklist = at.dataframe(key="outreach_urgent").value.set_index("patient")
+    assert positive in str(worklist.loc["DATED", "reasons"]).split(" · ")
+
+    with interface_language("fa"):
+        at = open_record(open_page(at, "pages/patients.py"))
+    assert not at.exception, at.exception
+    assert last_positive in list(frame_with(at, value_column)[value_column])
+
+
+def test_the_emergency_banner_says_when_in_the_readers_calendar(
+        database: Database, dated_patient: int,
+        signed_in: Callable[[Role], AppTest]) -> None:
+    reported_at = (PINNED_NOW - timedelta(hours=3)).replace(microsecond=0, tzinfo=None)
+    with database.sessions() as session, session.begin():
+        member = session.scalars(select(SupportMember.id)).one()
+        session.add(ConditionReport(member_id=member, patient_id=dated_patient,
+                                    reported_at=reported_at, severity="high", emergency=True))
+    prefer(database, Role.SUPERVISOR, "fa", Calendar.JALALI)
+    at = signed_in(Role.SUPERVISOR)
+    assert not at.exception, at.exception
+    when = to_persian_digits(f"{to_jalali(reported_at.date())} {reported_at:%H:%M}")
+    with interface_language("fa"):
+        expected = t("{patient} at {time}", patient="DATED", time=when)
+    assert any(expected in error.value for error in at.error)
