@@ -24,6 +24,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from bench.datasets import (
     BACKENDS,
@@ -181,6 +182,17 @@ def run_import(database: str, rows: int, postgres_url: str, folder: Path) -> lis
     ]
 
 
+def _earlier_load_options(path: Path) -> dict[str, Any]:
+    """The ``options.load`` of the results file: `make bench-load` describes its rows there."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    earlier = document.get("options") if isinstance(document, dict) else None
+    load = earlier.get("load") if isinstance(earlier, dict) else None
+    return {"load": load} if load is not None else {}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.runs < 1 or args.rows < 1:
@@ -217,6 +229,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(f"{len(shown) - len(rows)} rows carried over from earlier runs (their measured_at "
             f"is in {args.out}; --fresh leaves them out)")
     options["trial"] = args.runs < MIN_RUNS
+    if not args.fresh:  # `make bench-load` describes its rows under options.load: keep that
+        options = {**_earlier_load_options(args.out), **options}
     write_json(args.out, results_document(shown, options, PROJECT_ROOT))
     say(f"written to {args.out}")
     return 1 if any(row.what.endswith("did not run") for row in rows) else 0

@@ -24,7 +24,7 @@ from bench.report import (
     results_document,
     write_json,
 )
-from bench.run import build_parser
+from bench.run import _earlier_load_options, build_parser
 from bench.timing import median, p95, percentile
 from data_access.demo import build_demo
 from data_access.outreach import outreach_worklist
@@ -171,3 +171,12 @@ def test_the_comparison_names_the_pairs_that_differ() -> None:
     assert not tiers_differ.same_tiers
     assert tiers_differ.only_hamrah == ((1, "urgent"),)
     assert tiers_differ.only_naive == ((1, "high"),)
+
+
+def test_a_bench_run_keeps_the_load_runs_options(tmp_path: Path) -> None:
+    results = tmp_path / "results.json"
+    assert _earlier_load_options(results) == {}
+    results.write_text(json.dumps({"options": {"runs": 5, "load": {"sessions": 10}}}))
+    assert _earlier_load_options(results) == {"load": {"sessions": 10}}
+    results.write_text(json.dumps({"options": {"runs": 5}}))
+    assert _earlier_load_options(results) == {}
