@@ -99,8 +99,8 @@ def _recommend_and_assign(user: SignedInUser, patient_id: int, as_of: date) -> N
                 outcome = assign_module(session, module_id=module_id,
                                         member_ids=[chosen.member_id], due_on=due_on.day,
                                         note=note, actor=user.username, by_user_id=user.id,
-                                        today=as_of,
-                                        clinic_ids=user.clinic_ids)
+                                        today=as_of, clinic_ids=user.clinic_ids,
+                                        shown=lambda day: shown_date(day, user))
         except AssignmentError as error:
             st.error(str(error))
         else:
@@ -156,7 +156,8 @@ def _revocation(user: SignedInUser, patient_id: int, as_of: date) -> None:
                 with current_database().sessions() as session, session.begin():
                     cancelled = revoke_consent(session, consent_id=consent_id,
                                                revoked_on=revoked_on, actor=user.username,
-                                               today=as_of)
+                                               today=as_of,
+                                               shown=lambda day: shown_date(day, user))
             except AssignmentError as error:
                 st.error(str(error))
             else:

@@ -17,7 +17,7 @@ pending assignments and their still-queued messages are cancelled
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -121,7 +121,8 @@ def _checked_note(note: str | None) -> str | None:
     return text or None
 
 
-def _consent_problem(consents: Sequence[_ConsentDates], today: date) -> str | None:
+def _consent_problem(consents: Sequence[_ConsentDates], today: date,
+                     shown: Callable[[date], str] = date.isoformat) -> str | None:
     """Why a member's consents do not allow education on ``today``; None when one does."""
     active = [c for c in consents
               if consent_is_active(c.signed_on, c.expires_on, c.revoked_on, today)]
@@ -133,13 +134,13 @@ def _consent_problem(consents: Sequence[_ConsentDates], today: date) -> str | No
     if not signed:
         if consents:
             return t("consent starts on {day}",
-                     day=min(c.signed_on for c in consents).isoformat())
+                     day=shown(min(c.signed_on for c in consents)))
         return t("no active consent")
     latest = max(signed, key=lambda c: (c.signed_on, c.id))
     if latest.revoked_on is not None and latest.revoked_on <= today:
-        return t("consent revoked on {day}", day=latest.revoked_on.isoformat())
+        return t("consent revoked on {day}", day=shown(latest.revoked_on))
     if latest.expires_on is not None and latest.expires_on < today:
-        return t("consent expired on {day}", day=latest.expires_on.isoformat())
+        return t("consent expired on {day}", day=shown(latest.expires_on))
     return t("no active consent")
 
 
@@ -183,7 +184,8 @@ def _earlier_assignments(session: Session, module_id: int,
 
 def _skip_reason(member: _Member, consents: Sequence[_ConsentDates], earlier: set[str],
                  today: date, module_language: str,
-                 clinic_ids: Sequence[int] | None) -> str | None:
+                 clinic_ids: Sequence[int] | None,
+                 shown: Callable[[date], str] = date.isoformat) -> str | None:
     if clinic_ids is not None and member.clinic_id not in clinic_ids:
         return t("not a member of your clinics' patients")
     if not member.active:
@@ -193,7 +195,7 @@ def _skip_reason(member: _Member, consents: Sequence[_ConsentDates], earlier: se
     if member.language != module_language:
         return t("reads {member}, the module is in {module}", member=member.language,
                  module=module_language)
-    problem = _consent_problem(consents, today)
+    problem = _consent_problem(consents, today, shown)
     if problem is not None:
         return problem
     if _COMPLETED in earlier:
@@ -219,6 +221,7 @@ def assign_module(
     today: date,
     now: datetime | None = None,
     clinic_ids: Sequence[int] | None = None,
+    shown: Callable[[date], str] = date.isoformat,
 ) -> AssignmentOutcome:
     """Assign one module to each chosen member who may receive it; report the others.
 
@@ -228,11 +231,12 @@ def assign_module(
     assignment is one row (queued), one outbox message (idempotency key ``assignment:<id>``)
     and one audit row. A retired or unknown module, a due date before today or a note over
     :data:`MAX_NOTE_CHARS` raises :class:`AssignmentError` before anything is written.
+    ``shown`` writes the dates of a refusal or a skip reason as the reader reads dates.
     """
     text = _checked_note(note)
     if due_on is not None and due_on < today:
         raise AssignmentError(t("The due date {due} is before today ({today})",
-                                due=due_on.isoformat(), today=today.isoformat()))
+                                due=shown(due_on), today=shown(today)))
     module = session.execute(
         select(ContentModule.code, ContentModule.title, ContentModule.retired,
                ContentModule.language)
@@ -258,7 +262,8 @@ def assign_module(
             skipped.append(SkippedMember(member_id, "", "", t("no such family member")))
             continue
         reason = _skip_reason(member, consents.get(member_id, []),
-                              earlier.get(member_id, set()), today, module.language, clinic_ids)
+                              earlier.get(member_id, set()), today, module.language, clinic_ids,
+                              shown)
         if reason is None:
             chosen.append(member)
         else:
@@ -507,7 +512,8 @@ def cancel_for_revoked_consents(
 
 
 def revoke_consent(session: Session, *, consent_id: int, revoked_on: date, actor: str,
-                   today: date | None = None) -> int:
+                   today: date | None = None,
+                   shown: Callable[[date], str] = date.isoformat) -> int:
     """Record the patient's revocation of one consent and cancel what can no longer go out.
 
     Pending assignments are cancelled when the member has no other consent active on the later
@@ -518,11 +524,11 @@ def revoke_consent(session: Session, *, consent_id: int, revoked_on: date, actor
         raise AssignmentError(t("No consent with id {id}", id=consent_id))
     if consent.revoked_on is not None:
         raise AssignmentError(t("This consent was already revoked on {day}",
-                                day=consent.revoked_on.isoformat()))
+                                day=shown(consent.revoked_on)))
     if revoked_on < consent.signed_on:
         raise AssignmentError(t("The revocation date {day} is before the consent was signed "
-                                "({signed})", day=revoked_on.isoformat(),
-                                signed=consent.signed_on.isoformat()))
+                                "({signed})", day=shown(revoked_on),
+                                signed=shown(consent.signed_on)))
     consent.revoked_on = revoked_on
     session.flush()
     record_audit(session, actor=actor, action=AuditAction.UPDATE, entity="consent",

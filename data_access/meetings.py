@@ -11,7 +11,7 @@ meeting of another clinic is "not found", never shown.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -323,6 +323,7 @@ def add_action_item(
     meeting_id: int | None = None,
     created_by_id: int | None,
     actor: str,
+    shown: Callable[[date], str] = date.isoformat,
 ) -> int:
     """Record a decision about a patient of the caller's clinics, checked first
     (``domain.meetings.check_action_item``) and audited; return its id.
@@ -353,7 +354,7 @@ def add_action_item(
         meeting_day = meeting.held_on
     owners = {owner for owner, _ in action_owners(session, clinic_id=clinic_id)}
     draft = check_action_item(what, owner_id, due_on, owner_ids=owners,
-                              not_before=earliest_due(today, meeting_day))
+                              not_before=earliest_due(today, meeting_day), shown=shown)
     item = ActionItem(patient_id=patient_id, meeting_id=meeting_id, what=draft.what,
                       owner_id=draft.owner_id, due_on=draft.due_on, created_by_id=created_by_id,
                       created_at=utc_now())

@@ -15,7 +15,7 @@ import streamlit as st
 from components.assignment_views import outcome_report
 from components.auth import require_page
 from components.caches import clear_patient_caches
-from components.dates import date_field
+from components.dates import date_field, shown_date
 from components.resources import current_database
 from data_access.assignments import AssignmentError, assign_module, cohort_members
 from data_access.clock import today
@@ -78,7 +78,8 @@ if submitted:
                 outcome = assign_module(
                     session, module_id=module_id, member_ids=[m.member_id for m in cohort],
                     due_on=due_on.day, note=note, actor=user.username, by_user_id=user.id,
-                    today=as_of, clinic_ids=user.clinic_ids)
+                    today=as_of, clinic_ids=user.clinic_ids,
+                    shown=lambda day: shown_date(day, user))
         except AssignmentError as error:
             st.error(str(error))
         else:

@@ -250,7 +250,8 @@ def record_decision(agenda: MeetingAgenda, patient_code: str, patient_id: int, w
         with db.sessions() as session, session.begin():
             add_action_item(session, patient_id=patient_id, clinic_ids=user.clinic_ids,
                             what=what, owner_id=owner_id, due_on=due_on, today=as_of,
-                            meeting_id=agenda.id, created_by_id=user.id, actor=user.username)
+                            meeting_id=agenda.id, created_by_id=user.id, actor=user.username,
+                            shown=lambda day: shown_date(day, user))
     except (ActionItemError, MeetingError) as error:
         st.error(str(error))
         return

@@ -36,6 +36,7 @@ from data_access.models import (
     SupportMember,
 )
 from data_access.staff import add_user
+from domain.calendars import Calendar, format_date
 from domain.consent import SCOPE_COVERS, scope_covers
 from domain.import_rules import ImportKind
 from domain.signals import Flag
@@ -618,3 +619,26 @@ def test_language_discharge_and_clinic_are_skips_with_reasons(session: Session) 
         ("M-GONE", "the patient has been discharged"),
         ("M-OUT", "not a member of your clinics' patients"),
     ]
+
+
+def test_skip_reasons_and_refusals_write_dates_as_the_reader_reads_them(
+        session: Session) -> None:
+    def jalali(day: date) -> str:
+        return format_date(day, Calendar.JALALI, "en")
+
+    with session.begin():
+        clinic_id = builders.clinic(session)
+        patient_id = builders.patient(session, clinic_id, "P1")
+        revoked = consented_member(session, clinic_id, patient_id, "M-REVOKED",
+                                   revoked=date(2026, 10, 1))
+        module_id = module(session)
+        outcome = assign_module(session, module_id=module_id, member_ids=[revoked],
+                                due_on=None, note=None, actor="psy.test", by_user_id=None,
+                                today=TODAY, now=NOW, shown=jalali)
+        with pytest.raises(AssignmentError) as refused:
+            assign_module(session, module_id=module_id, member_ids=[revoked],
+                          due_on=TODAY - timedelta(days=1), note=None, actor="psy.test",
+                          by_user_id=None, today=TODAY, now=NOW, shown=jalali)
+    # 1 October 2026 is 9 Mehr 1405; 22 and 23 November are 1 and 2 Azar 1405.
+    assert [s.reason for s in outcome.skipped] == ["consent revoked on 1405/07/09"]
+    assert str(refused.value) == "The due date 1405/09/01 is before today (1405/09/02)"
