@@ -1,9 +1,11 @@
 """The outreach worklist's facts, computed in grouped SQL, and the outreach attempts log.
 
-``outreach_facts`` reuses ``patient_signal_list`` for the dose and screen rules and adds one
-grouped query per family table (phase changes, consents, engagement, reports, questions,
-assignments, attempts): the query count does not grow with the number of patients. The page,
-``hamrah outreach`` and exports all call :func:`outreach_worklist`, so they list the same items.
+``outreach_facts`` reuses ``patient_facts`` (without retention, which no outreach rule reads)
+and the adherence and missed-dose rules of ``domain.signals``, and adds one grouped query per
+family table (phase changes, consented members with their consents and engagement, reports,
+questions, assignments, attempts, messages): the query count does not grow with the number of
+patients. The page, ``hamrah outreach`` and exports all call :func:`outreach_worklist`, so they
+list the same items.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from itertools import groupby
+from operator import itemgetter
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
@@ -41,7 +45,7 @@ from domain.outreach import (
     WorklistItem,
     worklist,
 )
-from domain.signals import patient_signals
+from domain.signals import current_missed_streak, shown_adherence, window_adherence
 from domain.thresholds import DEFAULT_THRESHOLDS, ClinicalThresholds
 from domain.vocabulary import AuditAction, Channel, DeliveryStatus, OutreachOutcome, Phase
 
@@ -79,48 +83,54 @@ def _taper_ends(session: Session, conditions: list[ColumnElement[bool]],
     return {row[0]: row[1] for row in rows}
 
 
-def _consent_dates(session: Session, conditions: list[ColumnElement[bool]],
-                   as_of: date) -> dict[int, tuple[date, date | None]]:
-    """Per patient: earliest signing and earliest expiry among active consents of active members."""
+@dataclass(frozen=True)
+class _ConsentedFamily:
+    """A patient's members with an active consent on as_of (active members only)."""
+
+    member_codes: tuple[str, ...] = ()
+    earliest_signed_on: date | None = None
+    next_expiry: date | None = None
+    last_engagement_at: datetime | None = None
+
+
+_NO_CONSENTED_FAMILY = _ConsentedFamily()
+
+
+def _consented_families(session: Session, conditions: list[ColumnElement[bool]],
+                        as_of: date) -> dict[int, _ConsentedFamily]:
+    """Per patient: the consented members' codes, the earliest signing and the earliest expiry
+    among their active consents, and their latest engagement on or before as_of.
+
+    One statement, a row per consented member: the latest engagement is one backward seek on
+    (member_id, occurred_at) per member, not a read of every event of the members.
+    """
+    last_engagement = (
+        select(func.max(EngagementEvent.occurred_at))
+        .where(EngagementEvent.member_id == SupportMember.id,
+               EngagementEvent.occurred_at < _start_of(as_of + timedelta(days=1)))
+        .scalar_subquery()
+    )
     rows = session.execute(
-        select(SupportMember.patient_id, func.min(Consent.signed_on), func.min(Consent.expires_on))
+        select(SupportMember.patient_id, SupportMember.code, func.min(Consent.signed_on),
+               func.min(Consent.expires_on), last_engagement)
         .join(Consent, Consent.member_id == SupportMember.id)
         .join(Patient, Patient.id == SupportMember.patient_id)
         .where(*conditions, SupportMember.active.is_(True), active_consent_clause(as_of))
-        .group_by(SupportMember.patient_id)
-    )
-    return {row[0]: (row[1], row[2]) for row in rows}
-
-
-def _consented_members(session: Session, conditions: list[ColumnElement[bool]],
-                       as_of: date) -> dict[int, list[tuple[int, str]]]:
-    consented = select(Consent.member_id).where(active_consent_clause(as_of))
-    rows = session.execute(
-        select(SupportMember.patient_id, SupportMember.id, SupportMember.code)
-        .join(Patient, Patient.id == SupportMember.patient_id)
-        .where(*conditions, SupportMember.active.is_(True), SupportMember.id.in_(consented))
+        .group_by(SupportMember.patient_id, SupportMember.id, SupportMember.code)
         .order_by(SupportMember.patient_id, SupportMember.code)
     )
-    members: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for patient_id, member_id, code in rows:
-        members[patient_id].append((member_id, code))
-    return members
-
-
-def _last_engagement(session: Session, conditions: list[ColumnElement[bool]],
-                     as_of: date) -> dict[int, datetime]:
-    """Latest engagement on or before as_of of any member who has an active consent on as_of."""
-    consented = select(Consent.member_id).where(active_consent_clause(as_of))
-    rows = session.execute(
-        select(SupportMember.patient_id, func.max(EngagementEvent.occurred_at))
-        .select_from(EngagementEvent)
-        .join(SupportMember, SupportMember.id == EngagementEvent.member_id)
-        .join(Patient, Patient.id == SupportMember.patient_id)
-        .where(*conditions, SupportMember.active.is_(True), SupportMember.id.in_(consented),
-               EngagementEvent.occurred_at < _start_of(as_of + timedelta(days=1)))
-        .group_by(SupportMember.patient_id)
-    )
-    return {row[0]: row[1] for row in rows}
+    families = {}
+    for patient_id, group in groupby(rows, key=itemgetter(0)):
+        members = list(group)
+        families[patient_id] = _ConsentedFamily(
+            member_codes=tuple(member[1] for member in members),
+            earliest_signed_on=min(member[2] for member in members),
+            next_expiry=min((member[3] for member in members if member[3] is not None),
+                            default=None),
+            last_engagement_at=max((member[4] for member in members if member[4] is not None),
+                                   default=None),
+        )
+    return families
 
 
 def _open_emergencies(session: Session, conditions: list[ColumnElement[bool]],
@@ -143,10 +153,12 @@ def _overdue_questions(session: Session, conditions: list[ColumnElement[bool]],
     """Questions whose deadline (the exclusive end of their last day) passed before as_of began
     and that were still unanswered then."""
     start = _start_of(as_of)
+    # The patients as a list: joined, SQLite reads the unanswered questions of every clinic
+    # once per patient.
+    patients = select(Patient.id).where(*conditions)
     rows = session.execute(
         select(FamilyQuestion.patient_id, func.count(), func.min(FamilyQuestion.due_at))
-        .join(Patient, Patient.id == FamilyQuestion.patient_id)
-        .where(*conditions, FamilyQuestion.due_at <= start,
+        .where(FamilyQuestion.patient_id.in_(patients), FamilyQuestion.due_at <= start,
                or_(FamilyQuestion.answered_at.is_(None), FamilyQuestion.answered_at >= start))
         .group_by(FamilyQuestion.patient_id)
     )
@@ -155,14 +167,26 @@ def _overdue_questions(session: Session, conditions: list[ColumnElement[bool]],
 
 def _overdue_assignments(session: Session, conditions: list[ColumnElement[bool]],
                          as_of: date) -> dict[int, int]:
-    rows = session.execute(
-        select(SupportMember.patient_id, func.count())
-        .select_from(Assignment)
-        .join(SupportMember, SupportMember.id == Assignment.member_id)
-        .join(Patient, Patient.id == SupportMember.patient_id)
-        .where(*conditions, Assignment.due_on < as_of,
+    """Open assignments past their due day, per patient (0 for a family with none).
+
+    Counted per member through (member_id, status): read by status and due day instead, every
+    open overdue assignment of the network is joined back to its member and its patient, about
+    three times slower on SQLite at network scale.
+    """
+    overdue_of_member = (
+        select(func.count())
+        .where(Assignment.member_id == SupportMember.id, Assignment.due_on < as_of,
                Assignment.status.in_(OPEN_ASSIGNMENT_STATUSES))
-        .group_by(SupportMember.patient_id)
+        .scalar_subquery()
+    )
+    members = (
+        select(SupportMember.patient_id.label("patient_id"), overdue_of_member.label("overdue"))
+        .join(Patient, Patient.id == SupportMember.patient_id)
+        .where(*conditions)
+        .subquery()
+    )
+    rows = session.execute(
+        select(members.c.patient_id, func.sum(members.c.overdue)).group_by(members.c.patient_id)
     )
     return {row[0]: int(row[1]) for row in rows}
 
@@ -229,20 +253,16 @@ def outreach_facts(
     """The outreach facts of every active patient and of those discharged in the last
     ``post_discharge_days`` (their families stay on the worklist for that time)."""
     since = as_of - timedelta(days=outreach.post_discharge_days)
+    # No retention: no outreach rule reads it, and its gaps are the costliest aggregate.
     clinical_facts = patient_facts(session, clinic_ids=clinic_ids, as_of=as_of,
                                    patient_ids=patient_ids, discharged_since=since,
-                                   thresholds=clinical)
+                                   thresholds=clinical, with_retention=False)
     conditions = patient_conditions(clinic_ids, as_of, patient_ids, discharged_since=since)
-    extra = session.execute(
-        select(Patient.id, Patient.phase_since, Patient.psychologist_id,
-               Patient.discharged_on).where(*conditions)
-    ).all()
-    phase_since = {row[0]: row[1] for row in extra}
-    psychologists = {row[0]: row[2] for row in extra}
+    psychologists = {row[0]: row[1] for row in session.execute(
+        select(Patient.id, Patient.psychologist_id).where(*conditions)
+    )}
     taper_ends = _taper_ends(session, conditions, as_of)
-    consents = _consent_dates(session, conditions, as_of)
-    members = _consented_members(session, conditions, as_of)
-    engagement = _last_engagement(session, conditions, as_of)
+    families = _consented_families(session, conditions, as_of)
     emergencies = _open_emergencies(session, conditions, as_of)
     questions = _overdue_questions(session, conditions, as_of)
     assignments = _overdue_assignments(session, conditions, as_of)
@@ -250,27 +270,26 @@ def outreach_facts(
     phone = _phone_messages(session, conditions, as_of)
     facts = []
     for fact in clinical_facts:
-        signal = patient_signals(fact, as_of, clinical)
         pid = fact.patient_id
-        signed, expiry = consents.get(pid, (None, None))
+        family = families.get(pid, _NO_CONSENTED_FAMILY)
         emergency_count, oldest_emergency = emergencies.get(pid, (0, None))
         question_count, oldest_due = questions.get(pid, (0, None))
         attempt_at, follow_up, attempt_tier = attempts.get(pid, (None, None, None))
-        phase = signal.phase
+        phase = fact.phase
         facts.append(OutreachFacts(
             patient_id=pid,
-            patient_code=signal.patient_code,
-            clinic_code=signal.clinic_code,
+            patient_code=fact.patient_code,
+            clinic_code=fact.clinic_code,
             phase=phase,
-            missed_streak=signal.missed_streak,
-            adherence_28d=signal.adherence_28d,
+            missed_streak=current_missed_streak(fact, as_of),
+            adherence_28d=shown_adherence(window_adherence(fact, as_of, clinical)),
             discharged_on=fact.discharged_on,
             taper_ended_on=taper_ends.get(pid),
-            taper_started_on=phase_since.get(pid) if phase == Phase.TAPER else None,
+            taper_started_on=fact.phase_since if phase == Phase.TAPER else None,
             last_unexpected_positive_on=fact.last_unexpected_positive_on,
-            last_engagement_at=_day(engagement.get(pid)),
-            earliest_active_consent_on=signed,
-            consented_members=len(members.get(pid, [])),
+            last_engagement_at=_day(family.last_engagement_at),
+            earliest_active_consent_on=family.earliest_signed_on,
+            consented_members=len(family.member_codes),
             open_emergency_reports=emergency_count,
             oldest_emergency_at=_day(oldest_emergency),
             overdue_questions=question_count,
@@ -278,11 +297,11 @@ def outreach_facts(
             oldest_overdue_question_due=None if oldest_due is None
             else oldest_due.date() - timedelta(days=1),
             overdue_assignments=assignments.get(pid, 0),
-            next_consent_expiry=expiry,
+            next_consent_expiry=family.next_expiry,
             last_contact_on=_day(attempt_at),
             snoozed_until=follow_up,
             snoozed_tier=None if attempt_tier is None else Tier(attempt_tier),
-            member_codes=tuple(code for _, code in members.get(pid, [])),
+            member_codes=family.member_codes,
             psychologist_id=psychologists.get(pid),
             phone_messages_waiting=phone.get(pid, 0),
         ))

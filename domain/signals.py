@@ -41,7 +41,10 @@ class PatientFacts:
     - ``last_taken_on``: latest date with a taken dose on or before as_of.
     - ``longest_gap_by_horizon``: for each horizon of ``thresholds.retention_horizons_days`` that
       is complete on as_of, the longest run of days without a taken dose between the bounds of
-      ``domain.retention.horizon_bounds``; incomplete horizons may be left out.
+      ``domain.retention.horizon_bounds``; incomplete horizons may be left out. Empty when the
+      data layer was asked for facts without retention (the outreach rules read none): such
+      facts give :func:`window_adherence` and :func:`current_missed_streak`, not
+      :func:`patient_signals`.
     - ``last_unexpected_positive_on`` / ``last_unexpected_opioid_positive_on``: latest screen on
       or before as_of with an unexpected (not prescribed) positive result, any substance / an
       opioid.
@@ -143,13 +146,8 @@ def patient_signals(
     # Days in treatment stop growing at discharge; the discharge day ends the count.
     episode_end = as_of if discharged_on is None else min(as_of, discharged_on)
 
-    window_start, window_end = window_bounds(as_of, thresholds.adherence_window_days)
-    scheduled = scheduled_days(window_start, window_end, facts.admission_date, facts.discharged_on)
-    adherence = adherence_rate(facts.taken_days_in_window, scheduled)
-
-    streak = missed_dose_streak(
-        facts.last_taken_on, as_of, facts.admission_date, discharged_on=facts.discharged_on
-    )
+    adherence = window_adherence(facts, as_of, thresholds)
+    streak = current_missed_streak(facts, as_of)
     phase_days = days_in_phase(facts.phase_since, as_of)
     treatment_days = (episode_end - facts.admission_date).days
     readiness = step_down_readiness(
@@ -163,7 +161,7 @@ def patient_signals(
         phase=facts.phase,
         days_in_phase=phase_days,
         days_in_treatment=treatment_days,
-        adherence_28d=None if adherence is None else round(adherence, 3),
+        adherence_28d=shown_adherence(adherence),
         missed_streak=streak,
         missed_dose_action=missed_dose_action(streak, thresholds),
         retained_90=_retained(facts, as_of, ASPE_RETENTION_DAYS, thresholds),
@@ -176,6 +174,31 @@ def patient_signals(
             else None
         ),
         flags=_flags(facts, as_of, streak, thresholds),
+    )
+
+
+def window_adherence(
+    facts: PatientFacts, as_of: date, thresholds: ClinicalThresholds = DEFAULT_THRESHOLDS
+) -> float | None:
+    """Adherence over the window ending on as_of, unrounded (readiness compares this share).
+
+    Also what the outreach rules read, without the rest of :func:`patient_signals`, so that the
+    worklist and the Patients page agree on a patient's adherence.
+    """
+    window_start, window_end = window_bounds(as_of, thresholds.adherence_window_days)
+    scheduled = scheduled_days(window_start, window_end, facts.admission_date, facts.discharged_on)
+    return adherence_rate(facts.taken_days_in_window, scheduled)
+
+
+def shown_adherence(share: float | None) -> float | None:
+    """The adherence as screens, exports and the worklist show it: 3 decimals."""
+    return None if share is None else round(share, 3)
+
+
+def current_missed_streak(facts: PatientFacts, as_of: date) -> int:
+    """The run of missed days ending on as_of (``domain.missed_doses.missed_dose_streak``)."""
+    return missed_dose_streak(
+        facts.last_taken_on, as_of, facts.admission_date, discharged_on=facts.discharged_on
     )
 
 

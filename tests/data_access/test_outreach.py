@@ -292,3 +292,50 @@ def test_messages_for_a_phone_family_wait_until_a_call_is_logged(session: Sessio
     items = outreach_worklist(session, clinic_ids=[clinic_id], as_of=later)
     assert all(ReasonCode.PHONE_MESSAGES_WAITING not in {r.code for r in item.reasons}
                for item in items)
+
+
+def test_facts_gather_every_consented_member_of_a_family(session: Session) -> None:
+    """Members, consents and engagement are read in one row per consented member: the family's
+    figures are the earliest signing and expiry and the latest engagement among them."""
+    with session.begin():
+        clinic_id = builders.clinic(session)
+        module = ContentModule(code="what-is-mat", title="What MAT is", kind="text",
+                               language="en", created_at=NOON, updated_at=NOON)
+        session.add(module)
+        pid = builders.patient(session, clinic_id, "P1", admission=ADMITTED)
+        alone = builders.patient(session, clinic_id, "P2", admission=ADMITTED)
+        for patient_id in (pid, alone):
+            add_doses(session, patient_id, days(ADMITTED, AS_OF))
+        sister = builders.member(session, clinic_id, pid, "M-B")
+        builders.consent(session, sister, pid, signed=ADMITTED + timedelta(days=10),
+                         expires=AS_OF + timedelta(days=40))
+        mother = builders.member(session, clinic_id, pid, "M-A")
+        builders.consent(session, mother, pid, signed=ADMITTED,
+                         expires=AS_OF - timedelta(days=1))  # expired: not active
+        builders.consent(session, mother, pid, signed=ADMITTED + timedelta(days=30))
+        # An inactive member's earlier consent and later engagement do not count.
+        former = builders.member(session, clinic_id, pid, "M-C")
+        builders.consent(session, former, pid, signed=ADMITTED - timedelta(days=5))
+        session.get_one(SupportMember, former).active = False
+        session.execute(insert(EngagementEvent), [
+            {"member_id": sister, "kind": "opened", "occurred_at": at(AS_OF - timedelta(days=40))},
+            {"member_id": sister, "kind": "replied", "occurred_at": at(AS_OF - timedelta(days=20))},
+            {"member_id": mother, "kind": "opened", "occurred_at": at(AS_OF + timedelta(days=1))},
+            {"member_id": former, "kind": "opened", "occurred_at": at(AS_OF)},
+        ])
+        session.flush()
+        for member_id, status, due in ((mother, "sent", 3), (sister, "delivered", 8),
+                                       (sister, "queued", 1), (sister, "sent", -2)):
+            session.add(Assignment(module_id=module.id, member_id=member_id,
+                                   assigned_at=NOON - timedelta(days=20), status=status,
+                                   due_on=AS_OF - timedelta(days=due)))
+    family, nobody = outreach_facts(session, clinic_ids=[clinic_id], as_of=AS_OF)
+    assert family.member_codes == ("M-A", "M-B")
+    assert family.consented_members == 2
+    assert family.earliest_active_consent_on == ADMITTED + timedelta(days=10)
+    assert family.next_consent_expiry == AS_OF + timedelta(days=40)
+    assert family.last_engagement_at == AS_OF - timedelta(days=20)
+    assert family.overdue_assignments == 3  # the one due in 2 days is not overdue
+    assert (nobody.member_codes, nobody.consented_members, nobody.earliest_active_consent_on,
+            nobody.next_consent_expiry, nobody.last_engagement_at,
+            nobody.overdue_assignments) == ((), 0, None, None, None, 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 
 from sqlalchemy import insert
@@ -12,6 +13,7 @@ from data_access.signals import patient_facts, patient_signal_list
 from domain.adherence import adherence_from_dose_days
 from domain.missed_doses import last_taken_on_or_before
 from domain.retention import longest_gap_by_horizon
+from domain.thresholds import ClinicalThresholds
 from tests import builders
 
 AS_OF = date(2026, 11, 2)
@@ -103,3 +105,59 @@ def test_signals_read_as_a_clinician_would(session: Session) -> None:
     assert p2["retained_90"] is True and p2["retained_180"] is True
     assert p2["flags"] == ["no_consented_support", "possible_underdosing",
                            "unexpected_positive_30d"]
+
+
+def test_gaps_across_the_chunks_of_the_taken_day_masks(session: Session) -> None:
+    """The SQL keeps a horizon's taken days in 62-day chunks (``GAP_CHUNK_DAYS``): gaps that
+    cross a chunk's edge, open a horizon, close it or fill it are counted as the plain-Python
+    reference counts them, for horizons of one to six chunks."""
+    thresholds = ClinicalThresholds(retention_horizons_days=(62, 90, 180, 365))
+    admission = date(2025, 6, 1)  # every horizon complete on AS_OF
+
+    def offsets(first: int, last: int) -> set[int]:
+        return set(range(first, last + 1))
+
+    everything = offsets(0, 400)
+    patterns = {
+        "EDGE-1": everything - offsets(58, 66),  # days 58-66 missed: across 61 | 62
+        "EDGE-2": everything - offsets(120, 127) - {61, 62},  # across 123 | 124, and 61, 62
+        "START": everything - offsets(0, 9),  # first dose on day 10
+        "END": everything - offsets(170, 400),  # stopped after day 169
+        "NONE": set(),
+        "ALL": everything,
+        "LATE": everything - offsets(300, 340),  # a gap in the 365-day horizon only
+    }
+    with session.begin():
+        clinic_id = builders.clinic(session)
+        for code, taken in patterns.items():
+            patient_id = builders.patient(session, clinic_id, code, admission=admission)
+            add_doses(session, patient_id, [admission + timedelta(days=n) for n in taken],
+                      missed=[admission + timedelta(days=n) for n in everything - taken])
+    facts = {f.patient_code: dict(f.longest_gap_by_horizon) for f in patient_facts(
+        session, clinic_ids=[clinic_id], as_of=AS_OF, thresholds=thresholds)}
+    for code, taken in patterns.items():
+        reference = longest_gap_by_horizon([admission + timedelta(days=n) for n in taken],
+                                           admission, (62, 90, 180, 365))
+        assert facts[code] == reference, code
+    assert facts["EDGE-1"] == {62: 4, 90: 9, 180: 9, 365: 9}  # days 58-61 in the first
+    assert facts["EDGE-2"] == {62: 1, 90: 2, 180: 8, 365: 8}
+    assert facts["START"] == {62: 10, 90: 10, 180: 10, 365: 10}
+    assert facts["END"] == {62: 0, 90: 0, 180: 10, 365: 195}
+    assert facts["NONE"] == {62: 62, 90: 90, 180: 180, 365: 365}
+    assert facts["ALL"] == {62: 0, 90: 0, 180: 0, 365: 0}
+    assert facts["LATE"] == {62: 0, 90: 0, 180: 0, 365: 41}
+
+
+def test_facts_without_retention_differ_only_by_the_gaps(session: Session) -> None:
+    """The outreach rules read no retention: those facts leave the gaps out, nothing else."""
+    with session.begin():
+        clinic_id = builders.clinic(session)
+        for code, admission in (("OLD", date(2025, 9, 1)), ("NEW", date(2026, 10, 20))):
+            patient_id = builders.patient(session, clinic_id, code, admission=admission)
+            add_doses(session, patient_id, [d for d in days(admission, AS_OF) if d.day != 15])
+            add_screen(session, patient_id, date(2026, 10, 30), "heroin", "positive")
+    full = patient_facts(session, clinic_ids=[clinic_id], as_of=AS_OF)
+    lean = patient_facts(session, clinic_ids=[clinic_id], as_of=AS_OF, with_retention=False)
+    assert [f.longest_gap_by_horizon for f in full] == [{}, {90: 1, 180: 1}]  # NEW, OLD
+    assert all(f.longest_gap_by_horizon == {} for f in lean)
+    assert lean == [dataclasses.replace(f, longest_gap_by_horizon={}) for f in full]

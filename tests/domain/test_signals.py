@@ -11,7 +11,14 @@ import pytest
 from domain.adherence import adherence_from_dose_days
 from domain.missed_doses import MissedDoseAction, last_taken_on_or_before
 from domain.retention import longest_gap_by_horizon
-from domain.signals import Flag, PatientFacts, patient_signals
+from domain.signals import (
+    Flag,
+    PatientFacts,
+    current_missed_streak,
+    patient_signals,
+    shown_adherence,
+    window_adherence,
+)
 from domain.thresholds import ClinicalThresholds
 from domain.vocabulary import Medication, Phase
 
@@ -255,3 +262,21 @@ def test_facts_from_plain_dose_days_match_the_aggregate_path() -> None:
     assert signals.missed_dose_action == MissedDoseAction.HALF_DOSE_REVIEW
     assert signals.flags == (Flag.OVERDOSE_RISK_TOLERANCE,)
     assert (signals.retained_90, signals.retained_180) == (True, True)
+
+
+def test_the_outreach_reads_adherence_and_streak_as_the_signals_do() -> None:
+    """Facts without retention (the outreach's) give the same adherence and streak: 26 of 28
+    days is 0.928571…, shown as 0.929; a dose last taken 4 days ago is a streak of 4."""
+    facts = dataclasses.replace(STABLE, last_taken_on=AS_OF - timedelta(days=4),
+                                longest_gap_by_horizon={})
+    assert window_adherence(facts, AS_OF) == 26 / 28
+    assert shown_adherence(window_adherence(facts, AS_OF)) == 0.929
+    assert current_missed_streak(facts, AS_OF) == 4
+    signals = patient_signals(dataclasses.replace(facts, longest_gap_by_horizon={90: 2, 180: 5}),
+                              AS_OF)
+    assert (signals.adherence_28d, signals.missed_streak) == (0.929, 4)
+    # Admitted 10 days ago and discharged today: 10 scheduled days, no current streak.
+    late = dataclasses.replace(facts, admission_date=AS_OF - timedelta(days=10),
+                               discharged_on=AS_OF, taken_days_in_window=5)
+    assert (window_adherence(late, AS_OF), current_missed_streak(late, AS_OF)) == (0.5, 0)
+    assert shown_adherence(None) is None
