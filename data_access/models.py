@@ -198,6 +198,9 @@ class UrineScreen(Base):
         ),
         one_of("result", ScreenResult),
         Index("ix_urine_screen_date_patient", "screen_date", "patient_id"),
+        # Covers the signals' read of each patient's screens (migration 0008).
+        Index("ix_urine_screen_patient_result", "patient_id", "result", "expected",
+              "screen_date", "substance"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

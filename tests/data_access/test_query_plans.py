@@ -249,7 +249,8 @@ def explain_statements(planned: PlannedDatabase,
 DOSES_BY_PATIENT = frozenset({"uq_dose_event_patient_day", "ix_dose_event_patient_status_date"})
 # The adherence window of every patient (the last 28 days): by date first is as good.
 DOSES_OF_CLINICS = DOSES_BY_PATIENT | {"ix_dose_event_date_patient"}
-SCREENS_BY_PATIENT = frozenset({"uq_urine_screen_patient_day_substance"})
+SCREENS_BY_PATIENT = frozenset({"uq_urine_screen_patient_day_substance",
+                                "ix_urine_screen_patient_result"})
 PATIENTS_BY_CLINIC = frozenset({"ix_patient_clinic_phase", "uq_patient_clinic_code"})
 MEMBERS_BY_PATIENT = frozenset({"ix_support_member_patient"})
 QUESTIONS_OPEN = frozenset({"ix_family_question_open", "ix_family_question_patient_open"})
