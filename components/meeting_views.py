@@ -62,12 +62,13 @@ def projector_chart(chart: alt.Chart) -> alt.Chart:
 
 
 @st.cache_data(ttl=60, max_entries=32, show_spinner=False)
-def proposed_agenda(clinic_id: int, on: date, _settings: Settings,
+def proposed_agenda(clinic_id: int, on: date, language: str, _settings: Settings,
                     database_url: str) -> list[AgendaEntry]:
     """The patients proposed for a clinic's meeting on a day, as ``agenda_candidates`` finds
-    them; shared by the clinic's staff for a minute at most. Called only after the page's
-    permission check (the clinic is one of the user's); a recorded decision or a completed
-    action clears it, since follow-ups come from open actions."""
+    them; shared by the clinic's staff who read ``language`` (the reasons are written in the
+    reader's language, the language of the run that computes them) for a minute at most.
+    Called only after the page's permission check (the clinic is one of the user's); a recorded
+    decision or a completed action clears it, since follow-ups come from open actions."""
     with database(database_url).sessions() as session:
         return agenda_candidates(session, clinic_id=clinic_id, on=on,
                                  clinical=_settings.clinical, outreach=_settings.outreach)

@@ -114,7 +114,7 @@ def choose_meeting() -> None:
             st.info(t("Choose the meeting day to see the patients proposed for it."))
         return
     held_on = meeting_day.day
-    candidates = meeting_views.proposed_agenda(clinic_id, held_on, settings,
+    candidates = meeting_views.proposed_agenda(clinic_id, held_on, user.language, settings,
                                                settings.database_url)
     with db.sessions() as session:
         patients = clinic_patients(session, clinic_id=clinic_id)

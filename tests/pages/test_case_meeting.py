@@ -14,6 +14,8 @@ from streamlit.testing.v1 import AppTest
 from data_access.database import Database
 from data_access.meetings import start_meeting
 from data_access.models import ActionItem, AuditLog, DoseEvent, Patient, StaffUser
+from data_access.staff import find_user, set_preferences
+from domain.calendars import Calendar
 from domain.meetings import AgendaEntry, AgendaReason
 from domain.vocabulary import Role
 from tests import builders
@@ -178,3 +180,22 @@ def test_the_case_team_follows_a_meeting_without_deciding(
     assert "meeting_close" not in keys and not any("_done_" in str(key) for key in keys)
     at.button(key="meeting_leave").click().run()
     assert "Recent meetings" in texts(at)
+
+
+def test_the_cached_agenda_is_written_in_each_readers_language(
+    signed_in: Callable[[Role], AppTest], clinic_patients: dict[str, int], database: Database
+) -> None:
+    """The agenda is cached per clinic and day, and per language: a Persian colleague opening
+    the page within the minute reads its details in Persian, not in the first reader's English."""
+    english = open_page(signed_in(Role.SUPERVISOR), "pages/case_meeting.py")
+    english_details = list(frame_with(english, "details")["details"])
+    with database.sessions() as session, session.begin():
+        info = find_user(session, USERNAMES[Role.PSYCHOLOGIST])
+        assert info is not None
+        set_preferences(session, user_id=info.id, language="fa", calendar=Calendar.GREGORIAN,
+                        actor="test")
+    persian = open_page(signed_in(Role.PSYCHOLOGIST), "pages/case_meeting.py")
+    assert not persian.exception, persian.exception
+    persian_details = list(frame_with(persian, "details")["details"])
+    assert english_details[0] and persian_details[0] != english_details[0]
+    assert any("\u0600" <= ch <= "\u06ff" for ch in persian_details[0])
