@@ -99,9 +99,10 @@ def pdf_download_button(label: str, build: Callable[[], bytes], *, file_name: st
 
 def meeting_minutes_button(minutes: MeetingMinutes, user: SignedInUser, *,
                            key_prefix: str) -> None:
-    """The meeting's agenda and decisions as PDF; audited as an export of the meeting."""
+    """The meeting's agenda and decisions as PDF in the user's language and calendar; audited
+    as an export of the meeting (the file name stays ASCII, its date ISO)."""
     def build() -> bytes:
-        return meeting_minutes_pdf(minutes)
+        return meeting_minutes_pdf(minutes, language=user.language, calendar=user.calendar)
 
     pdf_download_button(
         t("Minutes PDF"), build,
@@ -113,7 +114,8 @@ def meeting_minutes_button(minutes: MeetingMinutes, user: SignedInUser, *,
 
 def patient_summary_file(db: Database, *, patient_id: int, user: SignedInUser, as_of: date,
                          thresholds: ClinicalThresholds) -> bytes:
-    """Gather (audited, redacted for the user's role), then draw the patient summary PDF.
+    """Gather (audited, redacted for the user's role), then draw the patient summary PDF in the
+    user's language and calendar.
 
     The transaction ends before drawing, so the audit log is not locked while charts render.
     """
@@ -121,7 +123,7 @@ def patient_summary_file(db: Database, *, patient_id: int, user: SignedInUser, a
         summary = patient_summary(session, patient_id=patient_id, clinic_ids=user.clinic_ids,
                                   role=user.role, actor=user.username, as_of=as_of,
                                   thresholds=thresholds)
-    return patient_summary_pdf(summary)
+    return patient_summary_pdf(summary, language=user.language, calendar=user.calendar)
 
 
 def patient_summary_button(patient_id: int, user: SignedInUser, *, key_prefix: str,

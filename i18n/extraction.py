@@ -33,7 +33,8 @@ from typing import IO, Any
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Where translated code lives, relative to the project root (tests and migrations are not
 # translated).
-SOURCES = ("app.py", "pages", "components", "domain", "data_access", "worker", "cli")
+SOURCES = ("app.py", "pages", "components", "domain", "data_access", "worker", "cli",
+           "documents")
 
 # Function name -> position of its message argument. ``t`` is ``domain.text.t``; ``N_`` marks a
 # message that is translated later (gettext's ``gettext_noop``); ``say`` is the Telegram bot's

@@ -22,6 +22,7 @@ from documents.chart_images import chart_png
 from documents.meeting_minutes import meeting_minutes_pdf
 from documents.patient_summary import patient_summary_pdf
 from documents.pdf_layout import UNICODE_FONT_FILES, HamrahPDF, cell_text, latin1_text
+from domain.calendars import Calendar
 from domain.dose_calendar import DoseRow, dose_calendar
 from domain.meetings import MeetingMinutes, MinutesDecision, MinutesPatient
 from domain.missed_doses import MissedDoseAction
@@ -203,6 +204,53 @@ def test_minutes_without_patients() -> None:
     assert "0 patients, 0 decisions" in text
 
 
+# -- the exporter's language and calendar ----------------------------------------------------------
+# 2026-11-02 is 11 Aban 1405; 2026-10-01 is 9 Mehr 1405 (1 Mehr 1405 is 2026-09-23).
+
+def test_a_solar_hijri_reader_gets_the_summary_dates_in_solar_hijri() -> None:
+    text = text_of(read(patient_summary_pdf(SUMMARY, calendar=Calendar.JALALI)))
+    for expected in ("As of 1405/08/11 · prepared by sup.test",
+                     "taper since 1405/07/09 (day 32)",
+                     "Doses, 1405/05/14 to 1405/08/11",  # 2026-08-05 is 14 Mordad
+                     "1405/07/21 opioids no yes",  # the screen of 2026-10-13
+                     "1405/07/09 maintenance taper stable six months",
+                     "1405/08/08 18:05 FAM1 Can she drive after her dose? 1405/08/10 23:59"):
+        assert expected in text, expected
+    assert "2026-" not in text  # no ISO date left in the text
+
+
+def test_a_solar_hijri_reader_gets_the_minutes_dates_in_solar_hijri() -> None:
+    text = text_of(read(meeting_minutes_pdf(MINUTES, calendar=Calendar.JALALI)))
+    assert "Held on 1405/08/11 · clinic TST · 2 patients, 2 decisions" in text
+    assert "Call the mother today psych.test 1405/08/12 no" in text
+    assert "Offer a naloxone kit nurse.test 1405/08/18 yes" in text
+    assert "2026-" not in text
+
+
+def test_a_persian_reader_gets_a_persian_summary() -> None:
+    """pypdf reads the shaped Persian back (NFKC) but reverses a run of Persian digits inside a
+    right-to-left line (it takes Arabic-block digits for right-to-left letters), so the dates are
+    checked where they stand alone or lead the text pypdf reads."""
+    reader = read(patient_summary_pdf(SUMMARY, language="fa", calendar=Calendar.JALALI))
+    text = normalised(text_of(reader))
+    assert len(reader.pages) == 2
+    assert sum(len(page.images) for page in reader.pages) == 3
+    for expected in ("P-014 :خلاصهٔ بیمار", "آزمایش‌های ادرار", "تاریخچهٔ مراحل",
+                     "اعضای حمایتی", "همراه", "۱۴۰۵/۰۸/۱۱", "۱۴۰۵/۰۷/۲۱",
+                     "Test Demo-Rahimi", "stable six months"):
+        assert expected in text, expected
+    assert "Patient summary" not in text and "Urine screens" not in text
+    assert "2026-" not in text
+
+
+def test_a_persian_reader_gets_persian_minutes() -> None:
+    text = normalised(text_of(read(meeting_minutes_pdf(MINUTES, language="fa"))))
+    for expected in ("دستور جلسه", "تصمیم‌ها", "Call the mother today", "P-001 · Test Demo-Ahmadi",
+                     ".تصمیمی ثبت نشده است: تصمیم، مسئول، مهلت"):
+        assert expected in text, expected
+    assert "Agenda" not in text and "Held on" not in text
+
+
 PERSIAN_NAME = ("علی", "رحیمی")
 PERSIAN_REASON = "سه روز پشت سر هم دوز نخورده است"
 PERSIAN_CLINIC = "درمانگاه تست تهران"
@@ -271,3 +319,14 @@ def test_without_the_unicode_font_text_is_written_in_latin_1(value: str | None,
 ])
 def test_cells_read_as_a_person_expects(value: object, expected: str) -> None:
     assert cell_text(value) == expected
+
+
+@pytest.mark.parametrize(("value", "calendar", "language", "expected"), [
+    (date(2026, 11, 2), Calendar.JALALI, "en", "1405/08/11"),
+    (datetime(2026, 11, 2, 9, 5), Calendar.JALALI, "en", "1405/08/11 09:05"),
+    (date(2026, 11, 2), Calendar.JALALI, "fa", "۱۴۰۵/۰۸/۱۱"),
+    (datetime(2026, 11, 2, 9, 5), Calendar.GREGORIAN, "fa", "۲۰۲۶-۱۱-۰۲ ۰۹:۰۵"),
+])
+def test_cells_take_the_readers_calendar_and_digits(value: object, calendar: Calendar,
+                                                    language: str, expected: str) -> None:
+    assert cell_text(value, calendar, language) == expected
