@@ -9,8 +9,8 @@ message are shown in: a Persian page reads "۱۲ بیمار", not "12 بیمار
 dates are localised, never strings (a patient code, a username or a file name stays as typed),
 and never the template (the catalog writes its own numbers). Installing a translator resets the
 digits to ASCII unless the caller asks otherwise, so texts built for a family (the bot, the
-reminders: Telegram recognises ASCII phone numbers and codes) or for a PDF (its core font has no
-Persian glyphs) keep ASCII values even inside a Persian page's run.
+reminders: Telegram recognises ASCII phone numbers and codes) keep ASCII values even inside a
+Persian page's run; a PDF asks for its reader's digits (``documents.pdf_layout``).
 """
 
 from __future__ import annotations
