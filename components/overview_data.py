@@ -1,12 +1,18 @@
-"""Cached reads for the Overview: clinics, day, period, calendar and settings are in the key.
+"""Cached reads for the Overview: clinics, day, period and calendar are in the key.
 
 The records are loaded once (``data_access.overview.overview_records``: grouped queries per
-month's end) and every figure is counted from them in ``domain.overview_report``; the result is
-kept for five minutes, as the Overview is read in meetings, not watched live. The outreach
-backlog is read for the period's last day only: a worklist per month costs a second or two each
-at a thousand patients, and the page charts the backlog of one day. When that day is today, the
-backlog is the cached worklist that the navigation badge and the Outreach page already read
-(``components.outreach_data.worklist_items``), so a first visit computes it once, not twice.
+month's end) and every figure is counted from them in ``domain.overview_report``; what is kept
+is what the page shows, the frames of :class:`OverviewView`, for five minutes, as the Overview
+is read in meetings, not watched live. A rerun (the split toggle, another figure on the trend
+chart, an export) reads them from the cache and counts nothing: the view holds the split and the
+whole clinic both. The role is not in the key: every role that may open the Overview sees the
+same figures, which name no patient and no family, and the clinics are those the user works in.
+
+The outreach backlog is read for the period's last day only: a worklist per month costs a
+second or two each at a thousand patients, and the page charts the backlog of one day. When
+that day is today, the backlog is the cached worklist that the navigation badge and the
+Outreach page already read (``components.outreach_data.worklist_items``), so a first visit
+computes it once, not twice.
 
 The twelve months are those of the reader's calendar, so the calendar is in the key: a Solar
 Hijri month ends on other days than a Gregorian one, and the records are loaded for its ends

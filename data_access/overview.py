@@ -3,9 +3,10 @@
 :func:`overview_records` returns a ``domain.overview_report.OverviewInputs`` for a set of clinics:
 the whole episode and phase history, the screens, assignments and questions of the period, and
 the family, adherence and outreach records of each moment (each month's last day and any extra
-day a page asks for). Doses never reach Python: the longest gaps and the taken days are counted in
-the database. The number of statements does not grow with the number of patients; it grows with
-the number of moments only through the outreach worklist (one set of grouped queries per moment).
+day a page asks for). Doses never reach Python: the taken days are counted in the database, and
+the retention horizons' taken days come as bit masks, a few integers per episode. The number of
+statements does not grow with the number of patients; it grows with the number of moments only
+through the outreach worklist (one set of grouped queries per moment).
 
 Episodes. The patient row holds the current episode (``admission_date`` .. ``discharged_on``); the
 append-only ``phase_change`` history holds the earlier ones, since a readmission
@@ -38,11 +39,23 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Subquery, and_, case, func, select, union
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    ScalarSelect,
+    Subquery,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    union,
+)
 from sqlalchemy.orm import Session
 
 from data_access.consents import active_consent_clause
-from data_access.day_numbers import day_number
+from data_access.day_numbers import days_after, days_between
 from data_access.models import (
     Answer,
     Assignment,
@@ -57,6 +70,7 @@ from data_access.models import (
     UrineScreen,
 )
 from data_access.outreach import outreach_facts
+from data_access.signals import GAP_CHUNK_DAYS
 from domain.adherence import adherence_rate, scheduled_days
 from domain.calendars import Calendar
 from domain.outreach import DEFAULT_OUTREACH_THRESHOLDS, OutreachThresholds, worklist
@@ -73,7 +87,7 @@ from domain.overview import (
     last_months,
 )
 from domain.overview_report import RETENTION_HORIZONS, OverviewInputs
-from domain.retention import horizon_bounds
+from domain.retention import horizon_bounds, longest_gap_of_mask
 from domain.thresholds import DEFAULT_THRESHOLDS, ClinicalThresholds
 from domain.treatment_time import window_bounds
 from domain.vocabulary import DeliveryStatus, DoseStatus, Medication, Phase, ScreenResult
@@ -173,69 +187,70 @@ def _history(session: Session, in_clinics: ColumnElement[bool]) -> list[PhaseMov
             for row in rows]
 
 
-def _longest_gaps(session: Session, starts: Subquery, as_of: date,
-                  horizons: Sequence[int]) -> dict[tuple[int, date], tuple[Any, ...]]:
-    """Per episode start, for each horizon: the longest gap between consecutive taken days
-    inside it (the first one counted from the admission) and the last taken day's offset.
-
-    The approach of ``data_access.signals._longest_gaps``, partitioned by episode instead of by
-    patient; only episodes whose shortest horizon is complete on ``as_of`` are read.
-    """
-    dose_day = day_number(DoseEvent.dose_date)
-    start_day = day_number(starts.c.admitted_on)
-    taken = (
-        select(
-            starts.c.patient_id.label("patient_id"),
-            starts.c.admitted_on.label("admitted_on"),
-            (dose_day - start_day).label("offset"),
-            (dose_day - func.lag(dose_day).over(
-                partition_by=(starts.c.patient_id, starts.c.admitted_on),
-                order_by=DoseEvent.dose_date,
-            )).label("step"),
+def _taken_day_masks(starts: Subquery, longest_horizon: int) -> list[ScalarSelect[Any]]:
+    """The episode's taken days of its first ``longest_horizon`` days, as bit masks of
+    ``data_access.signals.GAP_CHUNK_DAYS`` days each: the approach of
+    ``data_access.signals._taken_day_masks``, from the episode's start instead of the patient
+    row's admission. Each chunk is a date-bounded range of the index on (patient, status,
+    date): only the horizons' rows are read, and none is sorted or returned."""
+    offset = days_between(DoseEvent.dose_date, starts.c.admitted_on)
+    masks = []
+    for first in range(0, longest_horizon, GAP_CHUNK_DAYS):
+        end = min(first + GAP_CHUNK_DAYS, longest_horizon)
+        bit = cast(literal(1), BigInteger).op("<<")((offset - first).self_group())
+        masks.append(
+            select(func.sum(bit))
+            .where(DoseEvent.patient_id == starts.c.patient_id,
+                   DoseEvent.status == DoseStatus.TAKEN.value,
+                   DoseEvent.dose_date >= (starts.c.admitted_on if first == 0
+                                           else days_after(starts.c.admitted_on, first)),
+                   DoseEvent.dose_date < days_after(starts.c.admitted_on, end))
+            .scalar_subquery()
         )
-        .select_from(DoseEvent)
-        .join(starts, starts.c.patient_id == DoseEvent.patient_id)
-        .where(DoseEvent.status == DoseStatus.TAKEN.value,
-               DoseEvent.dose_date >= starts.c.admitted_on,
-               dose_day - start_day < max(horizons),
-               starts.c.admitted_on <= as_of - timedelta(days=min(horizons)))
-        .subquery()
-    )
-    columns = []
-    for horizon in horizons:
-        inside = taken.c.offset < horizon
-        columns += [
-            func.max(case((inside, func.coalesce(taken.c.step - 1, taken.c.offset)))),
-            func.max(case((inside, taken.c.offset))),
-        ]
+    return masks
+
+
+def _longest_gaps(session: Session, starts: Subquery, as_of: date,
+                  horizons: Sequence[int]) -> dict[tuple[int, date], int]:
+    """Per episode start, its taken days of the longest horizon as one bit mask (bit n: the
+    n-th day from the admission), for the episodes whose shortest horizon is complete on
+    ``as_of``.
+
+    A window function over the same rows (each dose's distance to the one before, as this
+    module read the gaps before) sorts every dose of every episode: 3.4 s against 0.5 s on
+    SQLite at network scale (10,000 patients).
+    """
     rows = session.execute(
-        select(taken.c.patient_id, taken.c.admitted_on, *columns)
-        .group_by(taken.c.patient_id, taken.c.admitted_on)
+        select(starts.c.patient_id, starts.c.admitted_on,
+               *_taken_day_masks(starts, max(horizons)))
+        .where(starts.c.admitted_on <= as_of - timedelta(days=min(horizons)))
     )
-    return {(row[0], row[1]): tuple(row[2:]) for row in rows}
+    masks = {}
+    for patient_id, admitted_on, *chunks in rows:
+        mask = 0
+        for index, chunk in enumerate(chunks):
+            mask |= int(chunk or 0) << (index * GAP_CHUNK_DAYS)
+        masks[(patient_id, admitted_on)] = mask
+    return masks
 
 
 def _gaps_of(admitted_on: date, as_of: date, horizons: Sequence[int],
-             found: tuple[Any, ...] | None) -> dict[int, int]:
+             taken_days: int | None) -> dict[int, int]:
     """The longest gap in each horizon complete on ``as_of`` (``as_of >= admission + horizon``,
-    the first day ``domain.retention.retention_status`` answers); the days after the last taken
-    dose up to the horizon's end are a gap too, and no dose at all is the whole horizon."""
+    the first day ``domain.retention.retention_status`` answers), from the episode's mask of
+    taken days (``domain.retention.longest_gap_of_mask``): the days after the last taken dose
+    up to the horizon's end are a gap too, and no dose at all is the whole horizon."""
     gaps: dict[int, int] = {}
-    for index, horizon in enumerate(horizons):
-        first, last = horizon_bounds(admitted_on, horizon)
+    for horizon in horizons:
+        _, last = horizon_bounds(admitted_on, horizon)
         if last >= as_of:
             continue
-        inner = found[2 * index] if found else None
-        last_offset = found[2 * index + 1] if found else None
-        if last_offset is None:
-            gaps[horizon] = (last - first).days + 1
-        else:
-            gaps[horizon] = max(int(inner or 0), horizon - 1 - int(last_offset))
+        gaps[horizon] = longest_gap_of_mask(taken_days or 0, horizon)
     return gaps
 
 
 def _episodes(patients: Sequence[_PatientRow], history: Sequence[PhaseMove],
-              gaps: dict[tuple[int, date], tuple[Any, ...]], as_of: date,
+              gaps: dict[tuple[int, date], int], as_of: date,
               horizons: Sequence[int]) -> list[EpisodeRecord]:
     moves_of: dict[int, list[PhaseMove]] = defaultdict(list)
     for move in history:
@@ -263,31 +278,40 @@ def _episodes(patients: Sequence[_PatientRow], history: Sequence[PhaseMove],
 # --- records of a moment ------------------------------------------------------------------------
 
 
+def _taken_days_between(starts: Subquery, first: date, last: date) -> ScalarSelect[int]:
+    """The episode's taken days from ``first`` (or its admission, when later) to ``last``, as a
+    subquery of one episode start: one range of the index on (patient, status, date), counted
+    without reading a row. A single lower bound, so that the range starts at the window and not
+    at the admission, years earlier."""
+    lower = case((starts.c.admitted_on > first, starts.c.admitted_on), else_=first)
+    return (
+        select(func.count())
+        .select_from(DoseEvent)
+        .where(DoseEvent.patient_id == starts.c.patient_id,
+               DoseEvent.status == DoseStatus.TAKEN.value,
+               DoseEvent.dose_date >= lower,
+               DoseEvent.dose_date <= last)
+        .scalar_subquery()
+    )
+
+
 def _adherence(session: Session, starts: Subquery, episodes: Sequence[EpisodeRecord],
                moments: Sequence[date], window_days: int) -> list[AdherenceRecord]:
     """Adherence over the ``window_days`` ending on each moment of every episode active then,
     as ``domain.signals.patient_signals`` computes it, in one statement for all moments.
 
     SQL counts, per episode start and moment, the taken days from the start to the moment inside
-    the window; for the episode active on the moment these are exactly its taken days there
-    (it was not discharged before the moment). The scheduled days and the share follow
-    ``domain.adherence``; the share is rounded to 3 decimals as on the Patients page.
+    the window (:func:`_taken_days_between`, a counted index range per window: grouping a
+    year of dose rows instead costs seconds at network scale); for the episode active on the
+    moment these are exactly its taken days there (it was not discharged before the moment).
+    The scheduled days and the share follow ``domain.adherence``; the share is rounded to 3
+    decimals as on the Patients page.
     """
     windows = [window_bounds(moment, window_days) for moment in moments]
-    counts = [
-        func.sum(case((and_(DoseEvent.dose_date >= first, DoseEvent.dose_date <= last), 1),
-                      else_=0))
-        for first, last in windows
-    ]
     rows = session.execute(
-        select(starts.c.patient_id, starts.c.admitted_on, *counts)
-        .select_from(DoseEvent)
-        .join(starts, starts.c.patient_id == DoseEvent.patient_id)
-        .where(DoseEvent.status == DoseStatus.TAKEN.value,
-               DoseEvent.dose_date >= starts.c.admitted_on,
-               DoseEvent.dose_date >= min(first for first, _ in windows),
-               DoseEvent.dose_date <= max(moments))
-        .group_by(starts.c.patient_id, starts.c.admitted_on)
+        select(starts.c.patient_id, starts.c.admitted_on,
+               *(_taken_days_between(starts, first, last) for first, last in windows))
+        .where(starts.c.admitted_on <= max(moments))
     )
     taken = {(row[0], row[1]): row[2:] for row in rows}
     records = []

@@ -24,7 +24,7 @@ Conventions, shared by every function:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Protocol, TypeVar
@@ -458,29 +458,36 @@ def phase_on(episode: EpisodeRecord, moves: Iterable[PhaseMove], on: date) -> Ph
     the admission to ``on`` (inclusive; of two moves on one day, the later in ``moves``), or
     the episode's recorded ``phase`` when it has no such move (e.g. imported without history).
     """
-    phase = episode.phase
-    latest: date | None = None
-    for move in moves:
-        if move.patient_id != episode.patient_id or not episode.admitted_on <= move.on <= on:
-            continue
-        if latest is None or move.on >= latest:
-            latest, phase = move.on, Phase(move.to_phase)
-    return phase
+    return _phase_after(episode, _latest_move(episode, moves, on))
 
 
 def phase_not_recorded(episode: EpisodeRecord, moves: Iterable[PhaseMove], on: date) -> bool:
     """True for a day of a discharged episode before its discharge when its history holds no
     move up to that day: a patient imported already discharged, whose phases while in
     treatment were never recorded. Its phase that day is unknown, not "discharged"."""
-    return (
-        episode.phase == Phase.DISCHARGED
-        and episode.discharged_on is not None
-        and on < episode.discharged_on
-        and not any(
-            move.patient_id == episode.patient_id and episode.admitted_on <= move.on <= on
-            for move in moves
-        )
-    )
+    return _discharged_after(episode, on) and _latest_move(episode, moves, on) is None
+
+
+def _latest_move(episode: EpisodeRecord, moves: Iterable[PhaseMove], on: date) -> PhaseMove | None:
+    """The episode's patient's latest move dated from the admission to ``on`` (inclusive; of
+    two moves on one day, the later in ``moves``), None without one."""
+    latest: PhaseMove | None = None
+    for move in moves:
+        if move.patient_id != episode.patient_id or not episode.admitted_on <= move.on <= on:
+            continue
+        if latest is None or move.on >= latest.on:
+            latest = move
+    return latest
+
+
+def _phase_after(episode: EpisodeRecord, latest: PhaseMove | None) -> Phase:
+    return episode.phase if latest is None else Phase(latest.to_phase)
+
+
+def _discharged_after(episode: EpisodeRecord, on: date) -> bool:
+    """A discharged episode, on a day before its discharge."""
+    return (episode.phase == Phase.DISCHARGED and episode.discharged_on is not None
+            and on < episode.discharged_on)
 
 
 def patients_per_phase(
@@ -490,12 +497,26 @@ def patients_per_phase(
     present. Patients whose phase that day was never recorded (:func:`phase_not_recorded`)
     are in no phase, so the counts may add up to fewer than the active patients; any other
     active patient whose phase is ``discharged`` is a data error."""
-    history = list(moves)
+    return phase_counts(episodes, split_by(moves, lambda move: move.patient_id), on)
+
+
+def phase_counts(
+    episodes: Iterable[EpisodeRecord], moves_by_patient: Mapping[int, Sequence[PhaseMove]],
+    on: date,
+) -> dict[Phase, int]:
+    """:func:`patients_per_phase` with the moves already grouped by patient (in their order,
+    as :func:`split_by` keeps it): each episode is matched against its own patient's moves
+    only, so a network's history costs the number of moves, not episodes times moves, and a
+    monthly series groups the moves once for all its months."""
     counts = dict.fromkeys(PHASE_ORDER, 0)
     for episode in episodes:
-        if not is_active(episode, on) or phase_not_recorded(episode, history, on):
+        if not is_active(episode, on):
             continue
-        phase = phase_on(episode, history, on)
+        # phase_not_recorded and phase_on, from one pass over the patient's moves.
+        latest = _latest_move(episode, moves_by_patient.get(episode.patient_id, ()), on)
+        if latest is None and _discharged_after(episode, on):
+            continue
+        phase = _phase_after(episode, latest)
         if phase not in counts:
             raise ValueError(
                 f"patient {episode.patient_id} is in treatment on {on} but its phase is {phase}"

@@ -16,9 +16,12 @@ in the same calendar.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from functools import cached_property
+from typing import Generic, TypeVar
 
 import pandas as pd
 
@@ -44,10 +47,11 @@ from domain.overview import (
     consented_support_share,
     discharges,
     family_engagement_rate,
+    is_active,
     last_months,
     module_completion_rate,
     outreach_backlog,
-    patients_per_phase,
+    phase_counts,
     phase_transitions,
     retention_curves,
     retention_rate,
@@ -59,6 +63,8 @@ from domain.phases import PHASE_ORDER, PhaseDirection
 from domain.signals import ASPE_RETENTION_DAYS, NQF_3175_RETENTION_DAYS
 from domain.thresholds import DEFAULT_THRESHOLDS
 from domain.vocabulary import Phase
+
+R = TypeVar("R")
 
 RETENTION_HORIZONS: tuple[int, ...] = (ASPE_RETENTION_DAYS, NQF_3175_RETENTION_DAYS)
 """The retention horizons of the Overview (CLINICAL.md, retention: ASPE 90 days, NQF 3175 180
@@ -110,6 +116,19 @@ class OverviewInputs:
         """Whether the outreach worklist of ``on`` was read."""
         moments = self.moments if self.backlog_moments is None else self.backlog_moments
         return on in moments
+
+    @cached_property
+    def _indexed(self) -> _IndexedInputs:
+        """The records arranged for counting many periods, built once per inputs: the period,
+        its split and the twelve months of one Overview (and a caller that asks for them month
+        by month) share it."""
+        return _IndexedInputs(self)
+
+    @cached_property
+    def _by_psychologist(self) -> list[tuple[str | None, OverviewInputs]]:
+        """:func:`_split_inputs`, once per inputs (the period's split and the months' split
+        read the same one)."""
+        return _split_inputs(self)
 
     def check_covers(self, period: Period) -> None:
         """Refuse a period whose figures these records cannot give (see the module docstring)."""
@@ -174,17 +193,116 @@ class OverviewFigures:
     adherence: AdherenceDistribution
 
 
-def _phases(episodes: Sequence[EpisodeRecord], moves: Sequence[PhaseMove],
-            on: date) -> dict[Phase, int]:
-    """``domain.overview.patients_per_phase`` counted a patient at a time: the same counts,
-    but each episode is matched against its own patient's moves only, so twelve months of a
-    network's history cost the number of moves, not episodes times moves."""
-    moves_of = split_by(moves, lambda move: move.patient_id)
-    counts = dict.fromkeys(PHASE_ORDER, 0)
-    for patient_id, own in split_by(episodes, lambda episode: episode.patient_id).items():
-        for phase, count in patients_per_phase(own, moves_of.get(patient_id, ()), on).items():
-            counts[phase] += count
-    return counts
+class _ByDay(Generic[R]):
+    """Records sorted once by their day, so that the records of a period are a slice found by
+    bisection instead of a scan of all of them: twelve months of a network's screens and
+    assignments are read once, not twelve times. Records of one day keep their order."""
+
+    def __init__(self, records: Iterable[R], day: Callable[[R], date]) -> None:
+        unsorted = list(records)
+        days = [day(record) for record in unsorted]
+        order = sorted(range(len(days)), key=days.__getitem__)
+        self._days = [days[index] for index in order]
+        self._records = [unsorted[index] for index in order]
+
+    def between(self, first: date, last: date) -> list[R]:
+        """The records dated from ``first`` to ``last``, both inclusive."""
+        return self._records[bisect_left(self._days, first):bisect_right(self._days, last)]
+
+
+class _IndexedInputs:
+    """One :class:`OverviewInputs` arranged for counting many periods: the dated records by day
+    (:class:`_ByDay`), the records of a moment by moment, the moves by patient, and the active
+    episodes and phase counts of each moment, each built on first use and kept.
+
+    Every figure is still counted by its ``domain.overview`` function, over the records that
+    function would have kept from the whole lists (it filters them again, so the counts cannot
+    differ): a period's admissions over the episodes admitted in it, a moment's figures over
+    the episodes active on it. A datetime counts by its day, as ``Period`` counts it.
+
+    It holds the record lists, not the inputs that hold it: without a reference cycle, the
+    records of a network are freed as soon as the figures are counted, instead of waiting for
+    the garbage collector, whose every later pass would walk them (it made reading the cached
+    worklist on the next run seven times slower)."""
+
+    def __init__(self, inputs: OverviewInputs) -> None:
+        self.episodes = inputs.episodes
+        self._moves = inputs.moves
+        self._screens = inputs.screens
+        self._family = inputs.family
+        self._adherence = inputs.adherence
+        self._assignments = inputs.assignments
+        self._questions = inputs.questions
+        self._outreach = inputs.outreach
+        self._active: dict[date, list[EpisodeRecord]] = {}
+        self._phases: dict[date, dict[Phase, int]] = {}
+
+    @cached_property
+    def by_admission(self) -> _ByDay[EpisodeRecord]:
+        return _ByDay(self.episodes, lambda episode: episode.admitted_on)
+
+    @cached_property
+    def by_discharge(self) -> _ByDay[tuple[date, EpisodeRecord]]:
+        return _ByDay(((episode.discharged_on, episode) for episode in self.episodes
+                       if episode.discharged_on is not None), lambda pair: pair[0])
+
+    @cached_property
+    def moves(self) -> _ByDay[PhaseMove]:
+        return _ByDay(self._moves, lambda move: move.on)
+
+    @cached_property
+    def moves_by_patient(self) -> dict[int, list[PhaseMove]]:
+        return split_by(self._moves, lambda move: move.patient_id)
+
+    @cached_property
+    def screens(self) -> _ByDay[ScreenRecord]:
+        return _ByDay(self._screens, lambda screen: screen.on)
+
+    @cached_property
+    def assignments(self) -> _ByDay[AssignmentRecord]:
+        return _ByDay(self._assignments, lambda assignment: assignment.assigned_on)
+
+    @cached_property
+    def questions(self) -> _ByDay[QuestionRecord]:
+        return _ByDay(self._questions, lambda question: question.asked_at.date())
+
+    @cached_property
+    def family_on(self) -> dict[date, list[FamilyRecord]]:
+        return split_by(self._family, lambda record: record.on)
+
+    @cached_property
+    def adherence_on(self) -> dict[date, list[AdherenceRecord]]:
+        return split_by(self._adherence, lambda record: record.on)
+
+    @cached_property
+    def outreach_on(self) -> dict[date, list[OutreachItem]]:
+        return split_by(self._outreach, lambda item: item.on)
+
+    def active_on(self, on: date) -> list[EpisodeRecord]:
+        """The episodes active on ``on`` (``domain.overview.is_active``), in their order."""
+        if on not in self._active:
+            self._active[on] = [episode for episode in self.episodes
+                                if is_active(episode, on)]
+        return self._active[on]
+
+    def phases_on(self, on: date) -> dict[Phase, int]:
+        """``domain.overview.patients_per_phase`` on ``on`` (the period and its last month
+        end on the same day)."""
+        if on not in self._phases:
+            self._phases[on] = phase_counts(self.active_on(on), self.moves_by_patient, on)
+        return dict(self._phases[on])
+
+    def admitted_in(self, first: date, last: date) -> list[EpisodeRecord]:
+        return self.by_admission.between(first, last)
+
+    def discharged_in(self, period: Period) -> list[EpisodeRecord]:
+        return [episode for _, episode in self.by_discharge.between(period.start, period.end)]
+
+    def completing_in(self, period: Period, horizon_days: int) -> list[EpisodeRecord]:
+        """The episodes whose ``horizon_days`` complete in the period: those admitted
+        ``horizon_days`` before one of its days (``domain.overview.retention_rate``)."""
+        shift = timedelta(days=horizon_days)
+        return self.admitted_in(period.start - shift, period.end - shift)
 
 
 def _figures(
@@ -192,26 +310,34 @@ def _figures(
     by_psychologist: bool, max_gap_days: int,
 ) -> OverviewFigures:
     inputs.check_covers(period)
+    indexed = inputs._indexed
     on = period.end
-    episodes = inputs.episodes
+    active = indexed.active_on(on)
+    family = indexed.family_on.get(on, [])
     return OverviewFigures(
         period=period,
         psychologist=psychologist,
         by_psychologist=by_psychologist,
-        active_patients=active_patients(episodes, on),
-        admissions=admissions(episodes, period),
-        discharges=discharges(episodes, period),
-        retention_90=retention_rate(episodes, period, ASPE_RETENTION_DAYS, max_gap_days),
-        retention_180=retention_rate(episodes, period, NQF_3175_RETENTION_DAYS, max_gap_days),
-        unexpected_positive=unexpected_positive_rate(inputs.screens, period),
-        consented_support=consented_support_share(episodes, inputs.family, on),
-        family_engagement=family_engagement_rate(episodes, inputs.family, on),
-        module_completion=module_completion_rate(inputs.assignments, period),
-        answered_in_time=answered_in_time_share(inputs.questions, period, now),
-        phases=_phases(episodes, inputs.moves, on),
-        transitions=phase_transitions(inputs.moves, period),
-        backlog=outreach_backlog(inputs.outreach, on) if inputs.has_backlog(on) else None,
-        adherence=adherence_distribution(episodes, inputs.adherence, on),
+        active_patients=active_patients(active, on),
+        admissions=admissions(indexed.admitted_in(period.start, period.end), period),
+        discharges=discharges(indexed.discharged_in(period), period),
+        retention_90=retention_rate(indexed.completing_in(period, ASPE_RETENTION_DAYS), period,
+                                    ASPE_RETENTION_DAYS, max_gap_days),
+        retention_180=retention_rate(indexed.completing_in(period, NQF_3175_RETENTION_DAYS),
+                                     period, NQF_3175_RETENTION_DAYS, max_gap_days),
+        unexpected_positive=unexpected_positive_rate(
+            indexed.screens.between(period.start, period.end), period),
+        consented_support=consented_support_share(active, family, on),
+        family_engagement=family_engagement_rate(active, family, on),
+        module_completion=module_completion_rate(
+            indexed.assignments.between(period.start, period.end), period),
+        answered_in_time=answered_in_time_share(
+            indexed.questions.between(period.start, period.end), period, now),
+        phases=indexed.phases_on(on),
+        transitions=phase_transitions(indexed.moves.between(period.start, period.end), period),
+        backlog=(outreach_backlog(indexed.outreach_on.get(on, []), on)
+                 if inputs.has_backlog(on) else None),
+        adherence=adherence_distribution(active, indexed.adherence_on.get(on, []), on),
     )
 
 
@@ -277,7 +403,7 @@ def figures_by_psychologist(
     latest episode; the splits' counts add up to the clinic's, rates by their parts.
     """
     return [_figures(own, period, now, name, True, max_gap_days)
-            for name, own in _split_inputs(inputs)]
+            for name, own in inputs._by_psychologist]
 
 
 def monthly_figures_by_psychologist(
@@ -288,11 +414,10 @@ def monthly_figures_by_psychologist(
     """:func:`figures_by_psychologist` of each of ``domain.overview.last_months(as_of,
     months, calendar)``, oldest month first and the psychologists in their order within a
     month; the records are split once for all the months."""
-    split = _split_inputs(inputs)
     return [
         _figures(own, period, now, name, True, max_gap_days)
         for period in last_months(as_of, months, calendar)
-        for name, own in split
+        for name, own in inputs._by_psychologist
     ]
 
 

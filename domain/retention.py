@@ -3,8 +3,9 @@
 The measures are the ASPE 90-day retention measure and NQF 3175 (MIPS 468), 180 days. A horizon of
 N days covers the days ``admission .. admission + N - 1`` inclusive. The patient is retained when
 not discharged within the horizon and no gap without a taken dose inside it is longer than the
-allowed gap (7 days by default). The data layer computes the longest gap per horizon in SQL;
-:func:`longest_gap_days` is the plain-Python reference for tests and for checking that SQL.
+allowed gap (7 days by default). The data layer reads the taken days of the horizons in SQL as
+bit masks and measures them with :func:`longest_gap_of_mask`; :func:`longest_gap_days` is the
+plain-Python reference for tests and for checking that SQL.
 """
 
 from __future__ import annotations
@@ -38,6 +39,21 @@ def longest_gap_days(taken_dates: Iterable[date], start: date, end: date) -> int
         longest = max(longest, (day - previous).days - 1)
         previous = day
     return max(longest, (end - previous).days)
+
+
+def longest_gap_of_mask(taken_days: int, horizon_days: int) -> int:
+    """:func:`longest_gap_days` of a horizon whose taken days are the bits of ``taken_days``
+    (bit n: the n-th day from the admission, 0 for the admission day), the shape in which the
+    data layer reads a horizon's doses without returning them: runs at either end count, and no
+    bit set is the whole horizon."""
+    if horizon_days < 1:
+        raise ValueError(f"a retention horizon must be at least 1 day, got {horizon_days}")
+    untaken = ~taken_days & ((1 << horizon_days) - 1)
+    longest = 0
+    while untaken:  # each step shortens every run of untaken days by one
+        untaken &= untaken >> 1
+        longest += 1
+    return longest
 
 
 def retention_status(

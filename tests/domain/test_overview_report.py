@@ -5,6 +5,8 @@ the comments, from the records below.
 
 from __future__ import annotations
 
+import gc
+import weakref
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -395,6 +397,50 @@ def test_retention_curve_frame() -> None:
     assert pd.isna(frame.iloc[5]["lower"]) and pd.isna(frame.iloc[5]["upper"])
     with pytest.raises(ValueError, match="cannot follow episodes to 2026-11-03"):
         retention_curve_frame(INPUTS, OCTOBER, d("2026-11-03"))
+
+
+def test_the_records_may_come_in_any_order() -> None:
+    """The records are sorted by day once per inputs, so that twelve months do not read every
+    record twelve times: the order they come in changes no figure."""
+    backwards = replace(
+        INPUTS, episodes=INPUTS.episodes[::-1], moves=INPUTS.moves[::-1],
+        screens=INPUTS.screens[::-1], family=INPUTS.family[::-1],
+        adherence=INPUTS.adherence[::-1], assignments=INPUTS.assignments[::-1],
+        questions=INPUTS.questions[::-1], outreach=INPUTS.outreach[::-1],
+    )
+    for period in (OCTOBER, NOVEMBER, Period(OCTOBER.start, AS_OF)):
+        assert overview_figures(backwards, period, NOW) == overview_figures(INPUTS, period, NOW)
+        assert figures_by_psychologist(backwards, period, NOW) == figures_by_psychologist(
+            INPUTS, period, NOW)
+    assert monthly_figures(backwards, AS_OF, NOW, 2) == monthly_figures(INPUTS, AS_OF, NOW, 2)
+    assert monthly_figures_by_psychologist(backwards, AS_OF, NOW, 2) == (
+        monthly_figures_by_psychologist(INPUTS, AS_OF, NOW, 2))
+
+
+def test_a_question_asked_late_on_the_last_day_counts_in_that_period() -> None:
+    # Asked at 23:30 on 31 Oct, answered in time on 1 Nov: October's, not November's.
+    late = QuestionRecord(1, at("2026-10-31T23:30"), at("2026-11-03T00:00"),
+                          at("2026-11-01T09:00"))
+    inputs = replace(INPUTS, questions=(*INPUTS.questions, late))
+    october, november = monthly_figures(inputs, AS_OF, NOW, 2)
+    assert october.answered_in_time == Rate(2, 4)
+    assert november.answered_in_time == Rate(0, 0)
+
+
+def test_the_counted_records_are_freed_without_the_garbage_collector() -> None:
+    """What the figures keep for counting many periods holds no reference back to the inputs:
+    a network's records are freed once counted, not left to the garbage collector, whose every
+    later pass would walk them (the next run's read of a cached worklist took 7 times longer)."""
+    inputs = replace(INPUTS)
+    overview_figures(inputs, OCTOBER, NOW)
+    monthly_figures_by_psychologist(inputs, AS_OF, NOW, 2)
+    gone = weakref.ref(inputs)
+    gc.disable()
+    try:
+        del inputs
+        assert gone() is None
+    finally:
+        gc.enable()
 
 
 def test_figures_are_plain_frozen_data() -> None:

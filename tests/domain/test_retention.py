@@ -10,6 +10,7 @@ from domain.retention import (
     horizon_bounds,
     longest_gap_by_horizon,
     longest_gap_days,
+    longest_gap_of_mask,
     retention_status,
 )
 
@@ -40,6 +41,41 @@ def doses_on(*ranges: range) -> list[date]:
 )
 def test_longest_gap_days(taken: list[date], expected: int) -> None:
     assert longest_gap_days(taken, day(0), day(9)) == expected
+
+
+def mask_of(*ranges: range) -> int:
+    """The bits of the days in ``ranges`` (bit n: day n after the admission)."""
+    return sum(1 << n for n in {n for r in ranges for n in r})
+
+
+@pytest.mark.parametrize(
+    ("taken", "horizon", "expected"),
+    [
+        (mask_of(range(10)), 10, 0),  # a dose every day
+        (0, 10, 10),  # no dose at all: the whole horizon
+        (mask_of(range(0, 3), range(7, 10)), 10, 4),  # 3..6 missed
+        (mask_of(range(3, 10)), 10, 3),  # leading gap 0..2
+        (mask_of(range(0, 8)), 10, 2),  # trailing gap 8..9
+        (mask_of(range(0, 2), range(4, 5), range(9, 10)), 10, 4),  # gaps 2 and 4
+        (mask_of(range(20)), 10, 0),  # days after the horizon do not count
+        (mask_of(range(12)), 10, 0),
+        # 180 days, as the data layer sums them in chunks of 62: 55..70 missed across the
+        # first chunk's end, and nothing from day 150.
+        (mask_of(range(55), range(71, 150)), 180, 30),
+        (mask_of(range(55), range(71, 180)), 180, 16),
+        (mask_of(range(55), range(71, 180)), 90, 16),
+    ],
+)
+def test_longest_gap_of_a_mask_of_taken_days(taken: int, horizon: int, expected: int) -> None:
+    assert longest_gap_of_mask(taken, horizon) == expected
+    days = [day(n) for n in range(horizon) if taken >> n & 1]
+    assert longest_gap_of_mask(taken, horizon) == longest_gap_days(days, day(0),
+                                                                   day(horizon - 1))
+
+
+def test_longest_gap_of_a_mask_refuses_an_empty_horizon() -> None:
+    with pytest.raises(ValueError, match="at least 1 day"):
+        longest_gap_of_mask(0, 0)
 
 
 def test_longest_gap_of_one_day_span() -> None:
