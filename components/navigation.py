@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from components.outreach_data import worklist
+from components.outreach_data import urgent_count
 from components.state import SignedInUser
 from data_access.clock import today
 from domain.access import PAGES_BY_KEY, PageAccess, can_view, pages_for
@@ -50,6 +50,6 @@ def navigation_badges(user: SignedInUser, settings: Settings) -> dict[str, str]:
     """The count of urgent outreach items beside "Outreach", for the roles that call families."""
     if not can_view(user.role, "outreach"):
         return {}
-    urgent = worklist(user.clinic_ids, today(), user.role, settings,
-                      settings.database_url).urgent
+    urgent = urgent_count(user.clinic_ids, today(), user.language, settings,
+                          settings.database_url)
     return {"outreach": t("{n} urgent", n=urgent)} if urgent else {}

@@ -18,6 +18,7 @@ from data_access.outreach import WorklistContext, outreach_worklist, worklist_co
 from domain.outreach import Tier, WorklistItem
 from domain.redaction import redact_contacts
 from domain.vocabulary import Role
+from i18n.catalog import interface_language
 from settings import Settings
 
 
@@ -32,19 +33,30 @@ class WorklistView:
 
 
 @st.cache_data(ttl=60, max_entries=64, show_spinner=False)
-def worklist_items(clinic_ids: tuple[int, ...], as_of: date, _settings: Settings,
+def worklist_items(clinic_ids: tuple[int, ...], as_of: date, language: str, _settings: Settings,
                    database_url: str) -> list[WorklistItem]:
-    """The clinics' worklist (reasons and tiers, no contact details), shared by their roles."""
-    with database(database_url).sessions() as session:
+    """The clinics' worklist (reasons and tiers, no contact details), shared by their roles.
+    The reasons are written in ``language`` whatever the calling run reads, so an entry of the
+    cache holds the language of its key."""
+    with interface_language(language), database(database_url).sessions() as session:
         return outreach_worklist(session, clinic_ids=clinic_ids, as_of=as_of,
                                  clinical=_settings.clinical, outreach=_settings.outreach)
 
 
 @st.cache_data(ttl=60, max_entries=64, show_spinner=False)
-def worklist(clinic_ids: tuple[int, ...], as_of: date, role: Role, _settings: Settings,
-             database_url: str) -> WorklistView:
-    """The worklist with names and contacts as ``role`` may see them."""
-    items = worklist_items(clinic_ids, as_of, _settings, database_url)
+def urgent_count(clinic_ids: tuple[int, ...], as_of: date, language: str, _settings: Settings,
+                 database_url: str) -> int:
+    """The navigation badge's number: cached on its own, so that every page's run reads an
+    int rather than unpickling the whole worklist (megabytes at network scale)."""
+    items = worklist_items(clinic_ids, as_of, language, _settings, database_url)
+    return sum(1 for item in items if item.tier == Tier.URGENT)
+
+
+@st.cache_data(ttl=60, max_entries=64, show_spinner=False)
+def worklist(clinic_ids: tuple[int, ...], as_of: date, role: Role, language: str,
+             _settings: Settings, database_url: str) -> WorklistView:
+    """The worklist with names and contacts as ``role`` may see them, reasons in ``language``."""
+    items = worklist_items(clinic_ids, as_of, language, _settings, database_url)
     with database(database_url).sessions() as session:
         context = worklist_context(session, items, as_of)
     shown = {patient_id: replace(entry, members=tuple(redact_contacts(member, role)

@@ -45,6 +45,7 @@ from domain.overview_report import (
     with_backlog,
 )
 from domain.report_periods import OVERVIEW_MONTHS
+from i18n.catalog import SOURCE_LANGUAGE
 from settings import Settings
 
 
@@ -73,7 +74,9 @@ def overview(clinic_ids: tuple[int, ...], as_of: date, start: date, end: date,
                                   clinical=_settings.clinical, outreach=_settings.outreach,
                                   calendar=calendar)
     if shared_worklist:
-        items = outreach_data.worklist_items(clinic_ids, as_of, _settings, database_url)
+        # Only the tiers are counted: the English entry (shared with English readers) will do.
+        items = outreach_data.worklist_items(clinic_ids, as_of, SOURCE_LANGUAGE, _settings,
+                                             database_url)
         inputs = with_backlog(inputs, end, items)
     now = utc_now()
     gap = _settings.clinical.retention_max_gap_days

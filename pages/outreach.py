@@ -37,8 +37,8 @@ if notice:
     st.success(notice)
 
 with st.spinner(t("Finding the families to reach…")):
-    view = outreach_data.worklist(user.clinic_ids, as_of, user.role, settings,
-                                  settings.database_url)
+    view = outreach_data.worklist(user.clinic_ids, as_of, user.role, user.language,
+                                  settings, settings.database_url)
 
 TIER_TITLES = {Tier.URGENT: t("Urgent: today"), Tier.HIGH: t("High: this week"),
                Tier.ROUTINE: t("Routine")}

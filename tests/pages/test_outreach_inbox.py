@@ -26,7 +26,9 @@ from data_access.models import (
     StaffUser,
 )
 from data_access.questions import ask_question
+from domain.outreach import Tier
 from domain.vocabulary import Role
+from i18n.catalog import interface_language
 from settings import load_settings
 from tests import builders
 from tests.pages.conftest import open_page, texts
@@ -217,7 +219,7 @@ def test_the_cached_worklist_carries_contacts_only_for_the_roles_that_call_famil
         clinic_ids = (int(session.scalar(select(Patient.clinic_id)) or 1),)
     outreach_data.worklist_items.clear()
     outreach_data.worklist.clear()
-    views = {role: outreach_data.worklist(clinic_ids, AS_OF, role, settings,
+    views = {role: outreach_data.worklist(clinic_ids, AS_OF, role, "en", settings,
                                           settings.database_url)
              for role in (Role.SUPERVISOR, Role.CASE_TEAM)}
     urgent = families["URGENT"]
@@ -228,3 +230,27 @@ def test_the_cached_worklist_carries_contacts_only_for_the_roles_that_call_famil
     assert [(m.phone, m.email) for m in case_team_members] == [(None, None)]
     assert [m.code for m in case_team_members] == ["FAM-URGENT"]
     assert views[Role.SUPERVISOR].items == views[Role.CASE_TEAM].items
+
+
+def test_the_cached_worklist_items_are_written_in_the_language_of_their_key(
+        database: Database, families: dict[str, int]) -> None:
+    """Whatever language the calling run reads, an entry holds its key's language: a Persian
+    colleague never reads reasons cached by an English one, nor the other way round."""
+    settings = load_settings()
+    with database.sessions() as session:
+        clinic_ids = (int(session.scalar(select(Patient.clinic_id)) or 1),)
+    outreach_data.worklist_items.clear()
+    with interface_language("fa"):
+        english = outreach_data.worklist_items(clinic_ids, AS_OF, "en", settings,
+                                               settings.database_url)
+    persian = outreach_data.worklist_items(clinic_ids, AS_OF, "fa", settings,
+                                           settings.database_url)
+    assert [item.patient_id for item in english] == [item.patient_id for item in persian]
+    english_reasons = " ".join(reason.text for item in english for reason in item.reasons)
+    persian_reasons = " ".join(reason.text for item in persian for reason in item.reasons)
+    assert english_reasons.isascii()
+    assert any("\u0600" <= ch <= "\u06ff" for ch in persian_reasons)
+    urgent = {item.patient_id for item in persian if item.tier is Tier.URGENT}
+    assert urgent == {families["URGENT"], families["SICK"]}  # 4 days missed; an emergency
+    assert outreach_data.urgent_count(clinic_ids, AS_OF, "fa", settings,
+                                      settings.database_url) == 2
