@@ -27,8 +27,10 @@ from data_access.patient_record import (
     phase_history_frame,
     screen_frame,
 )
+from data_access.questions import clinic_deadline
 from data_access.signals import patient_signal_list
 from domain.access import sees_contact_details
+from domain.calendars import MONDAY, week_start
 from domain.dose_calendar import CalendarDay, dose_calendar
 from domain.redaction import redact_contacts, redaction_note
 from domain.signals import PatientSignals
@@ -60,6 +62,7 @@ class PatientSummary:
     open_questions: pd.DataFrame
     contact_details: bool
     prepared_by: str
+    first_weekday: int = MONDAY  # the clinic's week start, for the heat map (as on the record)
 
 
 def patient_summary(
@@ -100,6 +103,7 @@ def patient_summary(
         open_questions=open_questions.reset_index(drop=True),
         contact_details=sees_contact_details(role),
         prepared_by=actor,
+        first_weekday=week_start(clinic_deadline(session, header.clinic_id)[1].days),
     )
     record_audit(session, actor=actor, action=AuditAction.EXPORT, entity="patient",
                  entity_id=patient_id,

@@ -109,7 +109,8 @@ def _doses(pdf: HamrahPDF, summary: PatientSummary) -> None:
                     take_home=counts[DayKind.TAKE_HOME], missed=counts[DayKind.MISSED],
                     scheduled=scheduled))
     pdf.png(chart_png(patient_charts.dose_calendar_chart(
-        summary.days, calendar=pdf.calendar, language=pdf.language)),
+        summary.days, first_weekday=summary.first_weekday, calendar=pdf.calendar,
+        language=pdf.language)),
         alt_text=t("Dose calendar"))
     if any(day.dose_mg is not None for day in summary.days):
         pdf.png(chart_png(patient_charts.dose_trend_chart(

@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session
 from data_access.models import AuditLog, DoseEvent
 from data_access.patient_record import PatientNotFound, change_phase
 from data_access.patient_summary import patient_summary
+from data_access.questions import set_clinic_deadline
 from documents.patient_summary import patient_summary_pdf
+from domain.calendars import MONDAY, SATURDAY
 from domain.dose_calendar import DayKind
 from domain.vocabulary import Phase, Role
 from tests import builders
@@ -137,3 +139,17 @@ def test_the_window_follows_days(session: Session, patients: dict[str, int]) -> 
     assert [day.kind for day in summary.days] == [DayKind.OBSERVED] * 3 + [DayKind.MISSED] * 4
     assert summary.screens.empty
     assert last_audit(session).summary == "patient summary PDF, 7 days to 2026-11-02"
+
+
+def test_the_summary_heat_map_starts_the_week_on_the_clinics_first_working_day(
+        session: Session, patients: dict[str, int]) -> None:
+    def first_weekday() -> int:
+        return patient_summary(session, patient_id=patients["SUM1"],
+                               clinic_ids=[patients["clinic"]], role=Role.SUPERVISOR,
+                               actor="sup.test", as_of=AS_OF, days=7).first_weekday
+
+    with session.begin():
+        assert first_weekday() == MONDAY  # a clinic that works Monday to Friday (the default)
+        set_clinic_deadline(session, patients["clinic"], rule="one_working_day",
+                            working_days="sat-wed", actor="admin")
+        assert first_weekday() == SATURDAY
