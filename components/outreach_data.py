@@ -8,6 +8,7 @@ case team's copy never holds a family's phone or e-mail (``domain.access.sees_co
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -24,23 +25,24 @@ from settings import Settings
 
 @dataclass(frozen=True)
 class WorklistView:
-    items: list[WorklistItem]
-    context: dict[int, WorklistContext]
+    items: tuple[WorklistItem, ...]
+    context: Mapping[int, WorklistContext]
 
     @property
     def urgent(self) -> int:
         return sum(1 for item in self.items if item.tier == Tier.URGENT)
 
 
-@st.cache_data(ttl=60, max_entries=64, show_spinner=False)
+@st.cache_resource(ttl=60, max_entries=64, show_spinner=False)
 def worklist_items(clinic_ids: tuple[int, ...], as_of: date, language: str, _settings: Settings,
-                   database_url: str) -> list[WorklistItem]:
+                   database_url: str) -> tuple[WorklistItem, ...]:
     """The clinics' worklist (reasons and tiers, no contact details), shared by their roles.
     The reasons are written in ``language`` whatever the calling run reads, so an entry of the
-    cache holds the language of its key."""
+    cache holds the language of its key. A shared resource of frozen items, not a pickled copy
+    per run (see :func:`worklist`)."""
     with interface_language(language), database(database_url).sessions() as session:
-        return outreach_worklist(session, clinic_ids=clinic_ids, as_of=as_of,
-                                 clinical=_settings.clinical, outreach=_settings.outreach)
+        return tuple(outreach_worklist(session, clinic_ids=clinic_ids, as_of=as_of,
+                                       clinical=_settings.clinical, outreach=_settings.outreach))
 
 
 @st.cache_data(ttl=60, max_entries=64, show_spinner=False)
@@ -52,10 +54,14 @@ def urgent_count(clinic_ids: tuple[int, ...], as_of: date, language: str, _setti
     return sum(1 for item in items if item.tier == Tier.URGENT)
 
 
-@st.cache_data(ttl=60, max_entries=64, show_spinner=False)
+@st.cache_resource(ttl=60, max_entries=64, show_spinner=False)
 def worklist(clinic_ids: tuple[int, ...], as_of: date, role: Role, language: str,
              _settings: Settings, database_url: str) -> WorklistView:
-    """The worklist with names and contacts as ``role`` may see them, reasons in ``language``."""
+    """The worklist with names and contacts as ``role`` may see them, reasons in ``language``.
+
+    ``st.cache_resource``: every run shares one view and must not change it (its items and
+    contexts are frozen). ``st.cache_data`` would unpickle a copy for each run, which took
+    0.3-0.8 s of every warm Outreach run at 10,000 patients (bench/README.md)."""
     items = worklist_items(clinic_ids, as_of, language, _settings, database_url)
     with database(database_url).sessions() as session:
         context = worklist_context(session, items, as_of)

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import streamlit as st
@@ -27,7 +27,7 @@ def reach_text(member: MemberContact) -> str:
 
 
 def worklist_frame(items: Sequence[WorklistItem],
-                   context: dict[int, WorklistContext]) -> pd.DataFrame:
+                   context: Mapping[int, WorklistContext]) -> pd.DataFrame:
     rows = []
     for item in items:
         info = context.get(item.patient_id)
@@ -55,7 +55,7 @@ def export_frame(items: Sequence[WorklistItem]) -> pd.DataFrame:
                         columns=list(WORKLIST_FIELDS))
 
 
-def worklist_table(items: Sequence[WorklistItem], context: dict[int, WorklistContext], *,
+def worklist_table(items: Sequence[WorklistItem], context: Mapping[int, WorklistContext], *,
                    key: str, user: SignedInUser) -> int | None:
     """Draw one tier's items, dates in the user's calendar; return the patient id of the
     selected row, if any."""

@@ -40,15 +40,19 @@ RECORD_SCREEN_DAYS = 365
 """…and the urine screens of the last 12 months."""
 
 
-@st.cache_data(ttl=120, max_entries=64, show_spinner=False)
+@st.cache_resource(ttl=120, max_entries=64, show_spinner=False)
 def roster(clinic_ids: tuple[int, ...], as_of: date, role: str, _settings: Settings,
-           database_url: str) -> list[RosterRow]:
-    """Signals and extras of every active patient of the clinics, as of one day."""
+           database_url: str) -> tuple[RosterRow, ...]:
+    """Signals and extras of every active patient of the clinics, as of one day.
+
+    A shared resource rather than ``st.cache_data``: every run gets the same immutable tuple of
+    frozen rows instead of its own unpickled copy, which took half a second of each warm run
+    for 10,000 patients (bench/README.md)."""
     with database(database_url).sessions() as session:
         signals = patient_signal_list(session, clinic_ids=clinic_ids, as_of=as_of,
                                       thresholds=_settings.clinical)
         extras = roster_extras(session, clinic_ids=clinic_ids, as_of=as_of)
-    return roster_rows(signals, extras)
+    return tuple(roster_rows(signals, extras))
 
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
