@@ -37,25 +37,20 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
     ScalarSelect,
     Subquery,
     and_,
     case,
-    cast,
     func,
-    literal,
     select,
     union,
 )
 from sqlalchemy.orm import Session
 
 from data_access.consents import active_consent_clause
-from data_access.day_numbers import days_after, days_between
 from data_access.models import (
     Answer,
     Assignment,
@@ -70,7 +65,7 @@ from data_access.models import (
     UrineScreen,
 )
 from data_access.outreach import outreach_facts
-from data_access.signals import GAP_CHUNK_DAYS
+from data_access.taken_days import mask_of_chunks, taken_day_masks
 from domain.adherence import adherence_rate, scheduled_days
 from domain.calendars import Calendar
 from domain.outreach import DEFAULT_OUTREACH_THRESHOLDS, OutreachThresholds, worklist
@@ -187,29 +182,6 @@ def _history(session: Session, in_clinics: ColumnElement[bool]) -> list[PhaseMov
             for row in rows]
 
 
-def _taken_day_masks(starts: Subquery, longest_horizon: int) -> list[ScalarSelect[Any]]:
-    """The episode's taken days of its first ``longest_horizon`` days, as bit masks of
-    ``data_access.signals.GAP_CHUNK_DAYS`` days each: the approach of
-    ``data_access.signals._taken_day_masks``, from the episode's start instead of the patient
-    row's admission. Each chunk is a date-bounded range of the index on (patient, status,
-    date): only the horizons' rows are read, and none is sorted or returned."""
-    offset = days_between(DoseEvent.dose_date, starts.c.admitted_on)
-    masks = []
-    for first in range(0, longest_horizon, GAP_CHUNK_DAYS):
-        end = min(first + GAP_CHUNK_DAYS, longest_horizon)
-        bit = cast(literal(1), BigInteger).op("<<")((offset - first).self_group())
-        masks.append(
-            select(func.sum(bit))
-            .where(DoseEvent.patient_id == starts.c.patient_id,
-                   DoseEvent.status == DoseStatus.TAKEN.value,
-                   DoseEvent.dose_date >= (starts.c.admitted_on if first == 0
-                                           else days_after(starts.c.admitted_on, first)),
-                   DoseEvent.dose_date < days_after(starts.c.admitted_on, end))
-            .scalar_subquery()
-        )
-    return masks
-
-
 def _longest_gaps(session: Session, starts: Subquery, as_of: date,
                   horizons: Sequence[int]) -> dict[tuple[int, date], int]:
     """Per episode start, its taken days of the longest horizon as one bit mask (bit n: the
@@ -222,16 +194,11 @@ def _longest_gaps(session: Session, starts: Subquery, as_of: date,
     """
     rows = session.execute(
         select(starts.c.patient_id, starts.c.admitted_on,
-               *_taken_day_masks(starts, max(horizons)))
+               *taken_day_masks(starts.c.patient_id, starts.c.admitted_on, max(horizons)))
         .where(starts.c.admitted_on <= as_of - timedelta(days=min(horizons)))
     )
-    masks = {}
-    for patient_id, admitted_on, *chunks in rows:
-        mask = 0
-        for index, chunk in enumerate(chunks):
-            mask |= int(chunk or 0) << (index * GAP_CHUNK_DAYS)
-        masks[(patient_id, admitted_on)] = mask
-    return masks
+    return {(patient_id, admitted_on): mask_of_chunks(chunks)
+            for patient_id, admitted_on, *chunks in rows}
 
 
 def _gaps_of(admitted_on: date, as_of: date, horizons: Sequence[int],

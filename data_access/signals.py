@@ -13,23 +13,20 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
     ScalarSelect,
     and_,
     case,
-    cast,
     func,
-    literal,
     or_,
     select,
 )
 from sqlalchemy.orm import Session
 
 from data_access.consents import active_consent_clause
-from data_access.day_numbers import days_after, days_between
 from data_access.models import Clinic, Consent, DoseEvent, Patient, SupportMember, UrineScreen
-from domain.retention import horizon_bounds
+from data_access.taken_days import mask_of_chunks, taken_day_masks
+from domain.retention import horizon_bounds, longest_gap_of_mask
 from domain.signals import PatientFacts, PatientSignals, patient_signals
 from domain.thresholds import DEFAULT_THRESHOLDS, ClinicalThresholds
 from domain.treatment_time import window_bounds
@@ -76,11 +73,6 @@ def patient_conditions(
     return conditions
 
 
-GAP_CHUNK_DAYS = 62
-"""Days of a retention horizon summed into one integer, one bit per taken day: the sum stays
-below 2**62, inside the signed 64-bit integers of SQLite and PostgreSQL."""
-
-
 def _taken_doses_of_outer_patient() -> list[ColumnElement[bool]]:
     """Taken doses of the outer query's patient (a correlated subquery's conditions)."""
     return [DoseEvent.patient_id == Patient.id, DoseEvent.status == DoseStatus.TAKEN.value]
@@ -110,54 +102,15 @@ def _dose_columns(as_of: date, window_days: int) -> list[ScalarSelect[Any]]:
     return [taken_in_window, last_taken]
 
 
-def _taken_day_masks(longest_horizon: int) -> list[ScalarSelect[Any]]:
-    """The taken days of the first ``longest_horizon`` days after admission, as bit masks.
-
-    Chunk k holds days ``k * GAP_CHUNK_DAYS`` up to the next chunk (day n after admission is bit
-    ``n - k * GAP_CHUNK_DAYS``; a day has at most one dose row, so the sum sets each bit once).
-    Each chunk is a date-bounded seek on (patient_id, status, dose_date): only the horizons'
-    rows are read, and no row is sorted or returned. The longest gap of any horizon follows from
-    the masks (:func:`_longest_gap`). A window function (the gap to the previous taken day) over
-    the same rows sorts them all: about ten times slower on SQLite at network scale.
-    """
-    offset = days_between(DoseEvent.dose_date, Patient.admission_date)
-    masks = []
-    for first in range(0, longest_horizon, GAP_CHUNK_DAYS):
-        end = min(first + GAP_CHUNK_DAYS, longest_horizon)
-        bit = cast(literal(1), BigInteger).op("<<")((offset - first).self_group())
-        masks.append(
-            select(func.sum(bit))
-            .where(*_taken_doses_of_outer_patient(),
-                   DoseEvent.dose_date >= (Patient.admission_date if first == 0
-                                           else days_after(Patient.admission_date, first)),
-                   DoseEvent.dose_date < days_after(Patient.admission_date, end))
-            .scalar_subquery()
-        )
-    return masks
-
-
-def _longest_gap(mask: int, horizon: int) -> int:
-    """The longest run of days without a taken dose among the first ``horizon`` days (bits) of
-    ``mask``; as ``domain.retention.longest_gap_days``, runs at either end count."""
-    untaken = ~mask & ((1 << horizon) - 1)
-    longest = 0
-    while untaken:  # each step shortens every run of untaken days by one
-        untaken &= untaken >> 1
-        longest += 1
-    return longest
-
-
 def _gaps_by_horizon(admission: date, as_of: date, horizons: Sequence[int],
                      chunks: Sequence[Any]) -> dict[int, int]:
     """The longest gap of each retention horizon that ends on or before as_of."""
-    mask = 0
-    for index, chunk in enumerate(chunks):
-        mask |= int(chunk or 0) << (index * GAP_CHUNK_DAYS)
+    mask = mask_of_chunks(chunks)
     gaps = {}
     for horizon in horizons:
         _, last = horizon_bounds(admission, horizon)
         if last <= as_of:
-            gaps[horizon] = _longest_gap(mask, horizon)
+            gaps[horizon] = longest_gap_of_mask(mask, horizon)
     return gaps
 
 
@@ -214,7 +167,8 @@ def patient_facts(
     # Gaps for patients admitted at least the shortest horizon ago: their first horizon is over
     # (``domain.retention.retention_status`` answers from the day after its last day).
     first_complete = as_of - timedelta(days=min(horizons, default=0))
-    masks = _taken_day_masks(max(horizons)) if horizons else []
+    masks = (taken_day_masks(Patient.id, Patient.admission_date, max(horizons))
+             if horizons else [])
     patients = session.execute(
         select(Patient.id, Patient.code, Clinic.code, Patient.medication, Patient.dose_mg,
                Patient.phase, Patient.phase_since, Patient.admission_date, Patient.discharged_on,

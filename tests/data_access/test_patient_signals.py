@@ -108,8 +108,8 @@ def test_signals_read_as_a_clinician_would(session: Session) -> None:
 
 
 def test_gaps_across_the_chunks_of_the_taken_day_masks(session: Session) -> None:
-    """The SQL keeps a horizon's taken days in 62-day chunks (``GAP_CHUNK_DAYS``): gaps that
-    cross a chunk's edge, open a horizon, close it or fill it are counted as the plain-Python
+    """The SQL keeps a horizon's taken days in 62-day chunks (``data_access.taken_days``): gaps
+    that cross a chunk's edge, open a horizon, close it or fill it are counted as the plain-Python
     reference counts them, for horizons of one to six chunks."""
     thresholds = ClinicalThresholds(retention_horizons_days=(62, 90, 180, 365))
     admission = date(2025, 6, 1)  # every horizon complete on AS_OF
