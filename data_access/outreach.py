@@ -11,7 +11,7 @@ list the same items.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import groupby
@@ -46,6 +46,7 @@ from domain.outreach import (
     worklist,
 )
 from domain.signals import current_missed_streak, shown_adherence, window_adherence
+from domain.text import t
 from domain.thresholds import DEFAULT_THRESHOLDS, ClinicalThresholds
 from domain.vocabulary import AuditAction, Channel, DeliveryStatus, OutreachOutcome, Phase
 
@@ -390,30 +391,29 @@ def log_attempt(
     actor: str,
     by_user_id: int | None = None,
     today: date | None = None,
+    shown: Callable[[date], str] = date.isoformat,
 ) -> OutreachAttempt:
     """Record one attempt to reach a family, checked first and audited in the same transaction.
 
     A follow-up date snoozes the patient's item until then, unless a reason of a higher tier
     than ``tier`` (the item's tier now) appears.
     """
-    try:
-        channel_value = Channel(channel).value
-        outcome_value = OutreachOutcome(outcome).value
-    except ValueError as error:
-        raise OutreachInputError(str(error)) from None
+    if str(channel) not in {c.value for c in Channel}:
+        raise OutreachInputError(t("Unknown channel '{value}'", value=channel))
+    if str(outcome) not in {o.value for o in OutreachOutcome}:
+        raise OutreachInputError(t("Unknown outcome '{value}'", value=outcome))
+    channel_value, outcome_value = Channel(channel).value, OutreachOutcome(outcome).value
     now = utc_now()
     today = today or now.date()
     if follow_up_on is not None and follow_up_on <= today:
-        raise OutreachInputError(
-            f"The follow-up date {follow_up_on.isoformat()} must be after today "
-            f"({today.isoformat()})"
-        )
+        raise OutreachInputError(t("The follow-up date {day} must be after today ({today})",
+                                   day=shown(follow_up_on), today=shown(today)))
     if session.get(Patient, patient_id) is None:
-        raise OutreachInputError(f"No patient with id {patient_id}")
+        raise OutreachInputError(t("No patient with id {id}", id=patient_id))
     if member_id is not None:
         member = session.get(SupportMember, member_id)
         if member is None or member.patient_id != patient_id:
-            raise OutreachInputError("That family member does not belong to this patient")
+            raise OutreachInputError(t("That family member does not belong to this patient"))
     attempt = OutreachAttempt(
         patient_id=patient_id, member_id=member_id, by_user_id=by_user_id, attempted_at=now,
         channel=channel_value, outcome=outcome_value, note=(note or "").strip() or None,

@@ -118,7 +118,8 @@ elif submitted:
         with current_database().sessions() as session, session.begin():
             log_attempt(session, patient_id=selected.patient_id, member_id=member_id,
                         channel=channel, outcome=outcome, note=note, follow_up_on=follow_up.day,
-                        tier=selected.tier, actor=user.username, by_user_id=user.id, today=as_of)
+                        tier=selected.tier, actor=user.username, by_user_id=user.id, today=as_of,
+                        shown=lambda day: shown_date(day, user))
     except OutreachInputError as error:
         st.error(str(error))
     else:

@@ -228,7 +228,8 @@ def test_log_attempt_checks_input_and_audits(session: Session) -> None:
     for kwargs, message in (
         ({"member_id": stranger}, "does not belong"),
         ({"follow_up_on": AS_OF}, "must be after today"),
-        ({"outcome": "maybe"}, "maybe"),
+        ({"outcome": "maybe"}, "Unknown outcome 'maybe'"),
+        ({"channel": "pigeon"}, "Unknown channel 'pigeon'"),
     ):
         arguments: dict[str, object] = {
             "patient_id": pid, "member_id": member, "channel": "phone_call",
