@@ -50,6 +50,5 @@ def navigation_badges(user: SignedInUser, settings: Settings) -> dict[str, str]:
     """The count of urgent outreach items beside "Outreach", for the roles that call families."""
     if not can_view(user.role, "outreach"):
         return {}
-    urgent = urgent_count(user.clinic_ids, today(), user.language, settings,
-                          settings.database_url)
+    urgent = urgent_count(user.clinic_ids, today(), settings, settings.database_url)
     return {"outreach": t("{n} urgent", n=urgent)} if urgent else {}

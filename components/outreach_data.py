@@ -15,7 +15,12 @@ from datetime import date
 import streamlit as st
 
 from components.resources import database
-from data_access.outreach import WorklistContext, outreach_worklist, worklist_context
+from data_access.outreach import (
+    WorklistContext,
+    outreach_worklist,
+    urgent_patient_count,
+    worklist_context,
+)
 from domain.outreach import Tier, WorklistItem
 from domain.redaction import redact_contacts
 from domain.vocabulary import Role
@@ -46,12 +51,14 @@ def worklist_items(clinic_ids: tuple[int, ...], as_of: date, language: str, _set
 
 
 @st.cache_data(ttl=60, max_entries=64, show_spinner=False)
-def urgent_count(clinic_ids: tuple[int, ...], as_of: date, language: str, _settings: Settings,
+def urgent_count(clinic_ids: tuple[int, ...], as_of: date, _settings: Settings,
                  database_url: str) -> int:
-    """The navigation badge's number: cached on its own, so that every page's run reads an
-    int rather than unpickling the whole worklist (megabytes at network scale)."""
-    items = worklist_items(clinic_ids, as_of, language, _settings, database_url)
-    return sum(1 for item in items if item.tier == Tier.URGENT)
+    """The navigation badge's number, on every page: read from the urgent rules' facts alone
+    (``data_access.outreach.urgent_patient_count``), not from the whole worklist, whose
+    computation would otherwise be the larger part of any page's first run."""
+    with database(database_url).sessions() as session:
+        return urgent_patient_count(session, clinic_ids=clinic_ids, as_of=as_of,
+                                    outreach=_settings.outreach)
 
 
 @st.cache_resource(ttl=60, max_entries=64, show_spinner=False)

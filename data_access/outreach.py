@@ -36,13 +36,16 @@ from data_access.models import (
     StaffUser,
     SupportMember,
 )
-from data_access.signals import patient_conditions, patient_facts
+from data_access.signals import last_taken_column, patient_conditions, patient_facts
+from domain.missed_doses import missed_dose_streak
 from domain.outreach import (
     DEFAULT_OUTREACH_THRESHOLDS,
     OutreachFacts,
     OutreachThresholds,
+    PatientUrgency,
     Tier,
     WorklistItem,
+    urgent_count,
     worklist,
 )
 from domain.signals import current_missed_streak, shown_adherence, window_adherence
@@ -309,6 +312,46 @@ def outreach_facts(
     return facts
 
 
+def urgent_patient_count(
+    session: Session,
+    *,
+    clinic_ids: Sequence[int],
+    as_of: date,
+    outreach: OutreachThresholds = DEFAULT_OUTREACH_THRESHOLDS,
+) -> int:
+    """How many items of :func:`outreach_worklist` are urgent, for the navigation's badge.
+
+    Reads only what the urgent rules read (``domain.outreach.UrgencyFacts``): the last taken
+    dose, discharge and end of taper, open emergency reports and the latest attempt. The
+    worklist's other aggregates (adherence windows, families, questions, assignments) are most
+    of its cost, and every page draws the badge.
+    """
+    since = as_of - timedelta(days=outreach.post_discharge_days)
+    conditions = patient_conditions(clinic_ids, as_of, discharged_since=since)
+    patients = session.execute(
+        select(Patient.id, Patient.phase, Patient.admission_date, Patient.discharged_on,
+               last_taken_column(as_of))
+        .where(*conditions)
+    ).all()
+    taper_ends = _taper_ends(session, conditions, as_of)
+    emergencies = _open_emergencies(session, conditions, as_of)
+    attempts = _latest_attempts(session, conditions, as_of)
+    urgencies = []
+    for pid, phase, admission, discharged_on, last_taken in patients:
+        emergency_count, oldest_emergency = emergencies.get(pid, (0, None))
+        _, follow_up, attempt_tier = attempts.get(pid, (None, None, None))
+        urgencies.append(PatientUrgency(
+            patient_id=pid, phase=Phase(phase),
+            missed_streak=missed_dose_streak(last_taken, as_of, admission,
+                                             discharged_on=discharged_on),
+            discharged_on=discharged_on, taper_ended_on=taper_ends.get(pid),
+            open_emergency_reports=emergency_count, oldest_emergency_at=_day(oldest_emergency),
+            snoozed_until=follow_up,
+            snoozed_tier=None if attempt_tier is None else Tier(attempt_tier),
+        ))
+    return urgent_count(urgencies, as_of, outreach)
+
+
 def outreach_worklist(
     session: Session,
     *,
@@ -434,8 +477,4 @@ def attempt_history(session: Session, patient_id: int, limit: int = 20) -> list[
         select(OutreachAttempt).where(OutreachAttempt.patient_id == patient_id)
         .order_by(OutreachAttempt.attempted_at.desc(), OutreachAttempt.id.desc()).limit(limit)
     ))
-
-
-def urgent_count(items: Sequence[WorklistItem]) -> int:
-    return sum(1 for item in items if item.tier == Tier.URGENT)
 

@@ -94,12 +94,16 @@ def _dose_columns(as_of: date, window_days: int) -> list[ScalarSelect[Any]]:
                or_(Patient.discharged_on.is_(None), DoseEvent.dose_date < Patient.discharged_on))
         .scalar_subquery()
     )
-    last_taken = (
+    return [taken_in_window, last_taken_column(as_of)]
+
+
+def last_taken_column(as_of: date) -> ScalarSelect[Any]:
+    """The outer query's patient's last taken dose on or before as_of: one index entry read."""
+    return (
         select(func.max(DoseEvent.dose_date))
         .where(*_taken_doses_of_outer_patient(), DoseEvent.dose_date <= as_of)
         .scalar_subquery()
     )
-    return [taken_in_window, last_taken]
 
 
 def _gaps_by_horizon(admission: date, as_of: date, horizons: Sequence[int],

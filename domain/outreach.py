@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from domain.text import t
 from domain.treatment_time import window_bounds
@@ -290,7 +291,7 @@ def _within_after(day: date | None, as_of: date, days: int) -> bool:
     return since is not None and since <= days
 
 
-def is_discharged(facts: OutreachFacts, as_of: date) -> bool:
+def is_discharged(facts: UrgencyFacts, as_of: date) -> bool:
     """Out of treatment on ``as_of``: discharged on or before it, or in phase discharged."""
     if facts.discharged_on is not None:
         return facts.discharged_on <= as_of
@@ -308,23 +309,64 @@ def _engagement_reference(facts: OutreachFacts) -> date | None:
     return max(days, default=None)
 
 
-def outreach_reasons(
-    facts: OutreachFacts,
+class UrgencyFacts(Protocol):
+    """What the urgent rules read: a part of :class:`OutreachFacts`, which has all of it.
+
+    The navigation's count of urgent items is read in this shape alone (``PatientUrgency``),
+    on every page: the other facts (adherence, families, questions, assignments) cost most of
+    the worklist and cannot make an item urgent or stop it from being so.
+    """
+
+    @property
+    def phase(self) -> Phase: ...
+    @property
+    def missed_streak(self) -> int: ...
+    @property
+    def discharged_on(self) -> date | None: ...
+    @property
+    def taper_ended_on(self) -> date | None: ...
+    @property
+    def open_emergency_reports(self) -> int: ...
+    @property
+    def oldest_emergency_at(self) -> date | None: ...
+    @property
+    def snoozed_until(self) -> date | None: ...
+    @property
+    def snoozed_tier(self) -> Tier | None: ...
+
+
+@dataclass(frozen=True)
+class PatientUrgency:
+    """The urgent rules' facts of one patient (:class:`UrgencyFacts`), as the data layer reads
+    them for the navigation's count; the fields mean what :class:`OutreachFacts`' do."""
+
+    patient_id: int
+    phase: Phase
+    missed_streak: int
+    discharged_on: date | None
+    taper_ended_on: date | None
+    open_emergency_reports: int
+    oldest_emergency_at: date | None
+    snoozed_until: date | None
+    snoozed_tier: Tier | None
+
+
+def _off_the_worklist(facts: UrgencyFacts, as_of: date, thresholds: OutreachThresholds) -> bool:
+    """Discharged more than ``post_discharge_days`` before ``as_of`` (or in phase discharged
+    without a date): the family is no longer on the worklist."""
+    return is_discharged(facts, as_of) and not _within_after(
+        facts.discharged_on, as_of, thresholds.post_discharge_days)
+
+
+def urgent_reasons(
+    facts: UrgencyFacts,
     as_of: date,
     thresholds: OutreachThresholds = DEFAULT_OUTREACH_THRESHOLDS,
 ) -> list[Reason]:
-    """Every current reason to reach this patient's family, highest tier first.
-
-    A patient discharged more than ``post_discharge_days`` before ``as_of`` (or in phase
-    discharged without a date) has no reasons: their family is no longer on the worklist.
-    """
-    if is_discharged(facts, as_of) and not _within_after(
-        facts.discharged_on, as_of, thresholds.post_discharge_days
-    ):
+    """The urgent reasons of :func:`outreach_reasons`, in its order (they come first there)."""
+    if _off_the_worklist(facts, as_of, thresholds):
         return []
     reasons: list[Reason] = []
-
-    # --- urgent ---
     if facts.open_emergency_reports > 0:
         reasons.append(_reason(
             ReasonCode.EMERGENCY_REPORT,
@@ -355,6 +397,22 @@ def outreach_reasons(
               days=_days_since(facts.taper_ended_on, as_of)),
             facts.taper_ended_on,
         ))
+    return reasons
+
+
+def outreach_reasons(
+    facts: OutreachFacts,
+    as_of: date,
+    thresholds: OutreachThresholds = DEFAULT_OUTREACH_THRESHOLDS,
+) -> list[Reason]:
+    """Every current reason to reach this patient's family, highest tier first.
+
+    A patient discharged more than ``post_discharge_days`` before ``as_of`` (or in phase
+    discharged without a date) has no reasons: their family is no longer on the worklist.
+    """
+    if _off_the_worklist(facts, as_of, thresholds):
+        return []
+    reasons = urgent_reasons(facts, as_of, thresholds)
 
     # --- high ---
     positive = facts.last_unexpected_positive_on
@@ -439,7 +497,7 @@ def outreach_score(reasons: Iterable[Reason], as_of: date) -> int:
     return len(listed) * SCORE_PER_REASON + min(oldest, SCORE_MAX_AGE_DAYS)
 
 
-def _is_snoozed(facts: OutreachFacts, as_of: date, tier: Tier) -> bool:
+def _is_snoozed(facts: UrgencyFacts, as_of: date, tier: Tier) -> bool:
     # An attempt logged without a tier counts as routine: any high or urgent reason overrides.
     if facts.snoozed_until is None or as_of >= facts.snoozed_until:
         return False
@@ -487,6 +545,21 @@ def worklist(
     listed = [item for item in items if item is not None]
     listed.sort(key=lambda item: (-tier_rank(item.tier), -item.score, item.patient_code))
     return listed
+
+
+def urgent_count(
+    facts_list: Iterable[UrgencyFacts],
+    as_of: date,
+    thresholds: OutreachThresholds = DEFAULT_OUTREACH_THRESHOLDS,
+) -> int:
+    """How many items of :func:`worklist` are urgent, from the urgent rules' facts alone.
+
+    An item is urgent when it has an urgent reason, whatever its other reasons; a follow-up
+    snoozes it only if it was logged at the urgent tier (:func:`worklist_item`).
+    """
+    return sum(1 for facts in facts_list
+               if urgent_reasons(facts, as_of, thresholds)
+               and not _is_snoozed(facts, as_of, Tier.URGENT))
 
 
 def worklist_as_shown(items: Iterable[WorklistItem],

@@ -252,5 +252,4 @@ def test_the_cached_worklist_items_are_written_in_the_language_of_their_key(
     assert any("\u0600" <= ch <= "\u06ff" for ch in persian_reasons)
     urgent = {item.patient_id for item in persian if item.tier is Tier.URGENT}
     assert urgent == {families["URGENT"], families["SICK"]}  # 4 days missed; an emergency
-    assert outreach_data.urgent_count(clinic_ids, AS_OF, "fa", settings,
-                                      settings.database_url) == 2
+    assert outreach_data.urgent_count(clinic_ids, AS_OF, settings, settings.database_url) == 2
