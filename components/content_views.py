@@ -137,9 +137,9 @@ def preview(module: ModuleRow, file: Path | None) -> None:
     if source is None:
         st.info(t("No media yet: upload a file or give a URL."))
     elif module.kind is ContentKind.AUDIO:
-        st.audio(source)
+        st.audio(source, format=_served_type(module, file, "audio/wav"))
     elif module.kind is ContentKind.VIDEO:
-        st.video(source)
+        st.video(source, format=_served_type(module, file, "video/mp4"))
     elif module.kind is ContentKind.TEXT and file is not None and file.suffix in (".md", ".txt"):
         st.markdown(file.read_text(encoding="utf-8", errors="replace"))
     elif file is not None:
@@ -148,3 +148,9 @@ def preview(module: ModuleRow, file: Path | None) -> None:
                            key=f"preview_download_{module.id}")
     else:
         st.link_button(t("Open {url}", url=module.location or ""), module.location or "")
+
+
+def _served_type(module: ModuleRow, file: Path | None, default: str) -> str:
+    """The type Streamlit serves a stored file with: the module's own (an .mp3 is not a .wav);
+    a web address is played from where it is, so the type does not matter there."""
+    return module.media_type if file is not None and module.media_type else default

@@ -12,10 +12,12 @@ from sqlalchemy import insert, select
 from streamlit.testing.v1 import AppTest
 
 from data_access.clock import utc_now
+from data_access.content import add_module
 from data_access.database import Database
 from data_access.invites import redeem_invite
 from data_access.models import (
     Assignment,
+    AuditLog,
     Consent,
     ContentModule,
     DoseEvent,
@@ -27,6 +29,7 @@ from data_access.models import (
 )
 from data_access.worker_status import beat
 from domain.calendars import Calendar, to_jalali
+from domain.content_rules import BYTES_PER_MB, ModuleDraft, check_module
 from domain.open_links import open_token
 from domain.vocabulary import Role
 from settings import DEMO_COOKIE_KEY
@@ -38,6 +41,7 @@ from tests.pinned_clock import PINNED_TODAY
 
 AS_OF = PINNED_TODAY
 NOW = datetime(2026, 1, 1, 9, 0)
+TALK = b"ID3 synthetic audio bytes for a page test"
 
 
 @pytest.fixture
@@ -84,7 +88,7 @@ def families(database: Database) -> dict[str, int]:
     return {"patient": pid, "mother": mother, "brother": brother, "consent": consent}
 
 
-def test_add_a_module_with_an_upload_and_refuse_a_wrong_type(
+def test_add_a_link_module_and_refuse_a_wrong_web_address(
         signed_in: Callable[[Role], AppTest], media_dir: Path, database: Database) -> None:
     at = open_page(signed_in(Role.PSYCHOLOGIST), "pages/content_library.py")
     at.radio(key="library_section").set_value("add").run()
@@ -106,6 +110,76 @@ def test_add_a_module_with_an_upload_and_refuse_a_wrong_type(
         assert (module.code, module.kind, module.location, module.tags["topics"]) == (
             "naloxone-at-home", "link", "https://example.org/naloxone",
             ["overdose_and_naloxone"])
+
+
+def test_an_upload_of_the_wrong_type_or_too_large_is_refused_and_a_good_one_plays(
+        signed_in: Callable[[Role], AppTest], media_dir: Path, database: Database) -> None:
+    at = open_page(signed_in(Role.PSYCHOLOGIST), "pages/content_library.py")
+    at.radio(key="library_section").set_value("add").run()
+    at.text_input(key="module_add_code").input("talk-one")
+    at.text_input(key="module_add_title").input("A talk for families (synthetic)")
+    at.selectbox(key="module_add_kind").set_value("audio")
+    submit = "FormSubmitter:module_add-Add module"
+    at.file_uploader(key="module_add_upload").set_value(("clip.mp4", TALK, "video/mp4"))
+    at.button(key=submit).click().run()
+    assert "audio modules take .mp3, .m4a, .ogg or .wav files, not 'clip.mp4'" in texts(at)
+    too_large = b"x" * (BYTES_PER_MB + 1)  # the fixture's limit is 1 MB
+    at.file_uploader(key="module_add_upload").set_value(("talk.mp3", too_large, "audio/mpeg"))
+    at.button(key=submit).click().run()
+    assert "the file is 1.1 MB; the limit is 1 MB" in texts(at)
+    with database.sessions() as session:
+        assert session.scalars(select(ContentModule)).all() == []
+    assert list(media_dir.rglob("*")) == []  # a refused upload leaves no file behind
+    at.file_uploader(key="module_add_upload").set_value(("Talk One.MP3", TALK, "audio/mpeg"))
+    at.button(key=submit).click().run()
+    assert not at.exception, at.exception
+    assert "Module talk-one saved." in texts(at)
+    assert (media_dir / "talk-one" / "talk-one.mp3").read_bytes() == TALK
+    with database.sessions() as session:
+        module = session.scalars(select(ContentModule)).one()
+        assert (module.location, module.media_type, module.media_bytes) == (
+            "talk-one/talk-one.mp3", "audio/mpeg", len(TALK))
+    at.radio(key="library_section").set_value("library").run()
+    at.selectbox(key="library_pick").set_value(module.id).run()
+    [player] = at.get("audio")
+    assert player.proto.url.endswith(".mp3")  # served as the MP3 it is, not as a WAV
+
+
+def test_edit_a_module_and_preview_its_text_and_video(
+        signed_in: Callable[[Role], AppTest], media_dir: Path, database: Database) -> None:
+    def draft(code: str, kind: str) -> ModuleDraft:
+        checked = check_module({"code": code, "title": f"{code} (synthetic)", "kind": kind,
+                                "language": "en", "topics": "communication"})
+        assert isinstance(checked, ModuleDraft), checked
+        return checked
+
+    with database.sessions() as session, session.begin():
+        text_id = add_module(session, draft("talking-en", "text"), actor="test",
+                             media=("talking.md", b"# Talking without blame\n"),
+                             media_dir=media_dir, max_bytes=BYTES_PER_MB)
+        video_id = add_module(session, draft("taper-video", "video"), actor="test",
+                              media=("taper.webm", b"synthetic webm bytes"),
+                              media_dir=media_dir, max_bytes=BYTES_PER_MB)
+    at = open_page(signed_in(Role.PSYCHOLOGIST), "pages/content_library.py")
+    at.selectbox(key="library_pick").set_value(text_id).run()
+    assert "# Talking without blame" in [m.value for m in at.markdown]  # the file, as markdown
+    form = f"module_edit_{text_id}"
+    at.text_input(key=f"{form}_title").input("Talking without blame (synthetic)")
+    at.multiselect(key=f"{form}_topics").set_value(["communication", "self_care_for_families"])
+    at.button(key=f"FormSubmitter:{form}-Save module").click().run()
+    assert not at.exception, at.exception
+    assert "Module talking-en saved." in texts(at)
+    with database.sessions() as session:
+        module = session.get_one(ContentModule, text_id)
+        assert (module.title, module.tags["topics"], module.location) == (
+            "Talking without blame (synthetic)", ["communication", "self_care_for_families"],
+            "talking-en/talking.md")
+        assert session.scalars(select(AuditLog.summary).where(
+            AuditLog.entity == "content_module", AuditLog.actor == "pt.psychologist")
+        ).all() == ["module talking-en: title, tags"]
+    at.selectbox(key="library_pick").set_value(video_id).run()
+    [player] = at.get("video")
+    assert player.proto.url.endswith(".webm")
 
 
 def test_a_module_code_typed_in_persian_digits_is_saved_and_found_in_ascii(
