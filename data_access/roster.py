@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from data_access.models import (
@@ -28,33 +28,31 @@ from domain.vocabulary import ScreenResult
 def roster_extras(session: Session, *, clinic_ids: Sequence[int],
                   as_of: date) -> dict[int, RosterExtras]:
     active = and_(*active_patient_conditions(clinic_ids, as_of))
+    # The last screen day and its unexpected positives: two seeks per patient on
+    # (patient_id, screen_date), where a grouped read of every screen of the network (and a join
+    # back to its last day) took 0.45 s on SQLite at network scale.
+    last_day = (
+        select(func.max(UrineScreen.screen_date))
+        .where(UrineScreen.patient_id == Patient.id, UrineScreen.screen_date <= as_of)
+        .correlate(Patient)  # the outer query's patient, also inside the count below
+        .scalar_subquery()
+    )
+    on_last_day = aliased(UrineScreen)
+    unexpected_on_last_day = (
+        select(func.count())
+        .where(on_last_day.patient_id == Patient.id, on_last_day.screen_date == last_day,
+               on_last_day.result == ScreenResult.POSITIVE.value,
+               on_last_day.expected.is_(False))
+        .scalar_subquery()
+    )
+    screens = {row[0]: (row[1], int(row[2] or 0)) for row in session.execute(
+        select(Patient.id, last_day, unexpected_on_last_day).where(active))}
     patients = session.execute(
         select(Patient.id, Patient.first_name, Patient.last_name, Patient.medication,
                Patient.dose_mg, StaffUser.username)
         .outerjoin(StaffUser, StaffUser.id == Patient.psychologist_id)
         .where(active)
     ).all()
-
-    last_day = (
-        select(UrineScreen.patient_id, func.max(UrineScreen.screen_date).label("day"))
-        .join(Patient, Patient.id == UrineScreen.patient_id)
-        .where(active, UrineScreen.screen_date <= as_of)
-        .group_by(UrineScreen.patient_id)
-        .subquery()
-    )
-    on_last_day = aliased(UrineScreen)
-    unexpected = and_(on_last_day.result == ScreenResult.POSITIVE.value,
-                      on_last_day.expected.is_(False))
-    screens = {
-        row[0]: (row[1], int(row[2] or 0))
-        for row in session.execute(
-            select(last_day.c.patient_id, last_day.c.day,
-                   func.sum(case((unexpected, 1), else_=0)))
-            .join(on_last_day, and_(on_last_day.patient_id == last_day.c.patient_id,
-                                    on_last_day.screen_date == last_day.c.day))
-            .group_by(last_day.c.patient_id, last_day.c.day)
-        )
-    }
 
     end_of_day = datetime.combine(as_of, time.max)
     contact = dict(session.execute(
@@ -80,7 +78,7 @@ def roster_extras(session: Session, *, clinic_ids: Sequence[int],
 
     extras = {}
     for pid, first, last, medication, dose, psychologist in patients:
-        screen_day, unexpected_count = screens.get(pid, (None, 0))
+        screen_day, unexpected_count = screens[pid]
         extras[pid] = RosterExtras(
             patient_id=pid, first_name=first, last_name=last, medication=medication,
             dose_mg=dose, psychologist=psychologist, last_screen_on=screen_day,
