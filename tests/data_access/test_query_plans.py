@@ -48,7 +48,7 @@ from data_access.home_figures import home_figures
 from data_access.meetings import open_action_items
 from data_access.models import Base, Patient, StaffUser, SupportMember
 from data_access.outbox import due_messages, recover_interrupted
-from data_access.outreach import attempt_history, outreach_facts
+from data_access.outreach import attempt_history, outreach_facts, urgent_patient_count
 from data_access.patient_record import (
     dose_rows,
     engagement_frame,
@@ -340,6 +340,12 @@ HOT_QUERIES: tuple[HotQuery, ...] = (
               "assignment": ASSIGNMENTS_BY_MEMBER | {"ix_assignment_status_due"},
               "outreach_attempt": ATTEMPTS_BY_PATIENT,
               "outbox_message": OUTBOX_BY_STATUS}),
+    HotQuery("urgent count of the clinics (the navigation badge on every page)",
+             lambda s, n: urgent_patient_count(s, clinic_ids=n.clinic_ids, as_of=AS_OF),
+             {"patient": PATIENTS_BY_CLINIC | BY_KEY, "dose_event": DOSES_OF_CLINICS,
+              "phase_change": frozenset({"ix_phase_change_patient_date"}),
+              "condition_report": REPORTS_BY_PATIENT | REPORTS_OPEN,
+              "outreach_attempt": ATTEMPTS_BY_PATIENT}),
     HotQuery("home figures of the clinics",
              lambda s, n: home_figures(s, clinic_ids=n.clinic_ids, as_of=AS_OF),
              {"patient": PATIENTS_BY_CLINIC | BY_KEY, "family_question": QUESTIONS_OPEN,
