@@ -16,6 +16,9 @@ from data_access.outreach import MemberContact, WorklistContext
 from domain.outreach import WORKLIST_FIELDS, WorklistItem, suggested_action
 from domain.text import t
 
+TABLE_ROWS_PER_TIER = 200
+"""Rows of a high or routine tier's table (``domain.outreach.tier_groups``); urgent: all."""
+
 FRAME_COLUMNS = ["id", "patient", "name", "family", "reach", "reasons", "last_contact",
                  "snoozed_until", "action", "psychologist", "score"]
 

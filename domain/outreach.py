@@ -589,6 +589,36 @@ def filter_worklist(
     ]
 
 
+@dataclass(frozen=True)
+class TierGroup:
+    """One tier's table on the Outreach page: the items it draws (most pressing first) and how
+    many the tier holds."""
+
+    tier: Tier
+    items: tuple[WorklistItem, ...]
+    total: int
+
+    @property
+    def cut(self) -> bool:
+        return len(self.items) < self.total
+
+
+def tier_groups(items: Iterable[WorklistItem], rows_per_tier: int) -> list[TierGroup]:
+    """The worklist by tier, urgent first, each tier cut to its ``rows_per_tier`` highest
+    scores, except the urgent tier, which is never cut: every urgent family is on the screen.
+
+    At network scale a tier holds thousands of families, more than anyone calls in a day and
+    more than a table can draw at once; the filters narrow it and the export holds it all.
+    """
+    by_tier: dict[Tier, list[WorklistItem]] = {tier: [] for tier in Tier}
+    for item in items:
+        by_tier[item.tier].append(item)
+    return [TierGroup(tier=tier,
+                      items=tuple(group if tier == Tier.URGENT else group[:rows_per_tier]),
+                      total=len(group))
+            for tier, group in by_tier.items() if group]
+
+
 _ACTIONS: dict[ReasonCode, str] = {
     ReasonCode.EMERGENCY_REPORT: "Call the family now and answer the emergency report",
     ReasonCode.OVERDOSE_RISK_TOLERANCE: "Call the family today: naloxone and emergency plan",

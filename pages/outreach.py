@@ -17,14 +17,22 @@ from components.caches import clear_patient_caches
 from components.dates import date_field, dates_as_shown, shown_date
 from components.export_buttons import table_download_buttons
 from components.navigation import go_to
-from components.outreach_views import export_frame, worklist_table
+from components.outreach_views import TABLE_ROWS_PER_TIER, export_frame, worklist_table
 from components.picker import synced_pick
 from components.resources import app_settings, current_database
 from components.state import set_notice, set_selected_patient, take_notice
 from components.view_audit import audit_view
 from data_access.clock import today
 from data_access.outreach import OutreachInputError, attempt_history, log_attempt
-from domain.outreach import REASON_TIERS, ReasonCode, Tier, filter_worklist, worklist_as_shown
+from domain.outreach import (
+    REASON_TIERS,
+    ReasonCode,
+    Tier,
+    WorklistItem,
+    filter_worklist,
+    tier_groups,
+    worklist_as_shown,
+)
 from domain.text import t
 from domain.vocabulary import Channel, OutreachOutcome, values
 
@@ -55,8 +63,6 @@ psychologist_id = psychologist_column.selectbox(
     key="outreach_psychologist")
 items = filter_worklist(view.items, tiers=tiers, reasons=reasons,
                         psychologist_id=psychologist_id)
-# What the screen shows: reasons naming their dates as the user reads them (the export is ISO).
-shown_items = worklist_as_shown(items, lambda day: shown_date(day, user))
 audit_view(user, entity="outreach_worklist", entity_id=as_of.isoformat(),
            summary=f"{len(view.items)} items, clinics {', '.join(user.clinic_codes)}")
 st.caption(t("{shown} of {total} families to reach · {urgent} urgent · as of {date}",
@@ -66,13 +72,18 @@ if not view.items:
     st.success(t("No family needs a call today."))
 
 table_pick: int | None = None
-by_patient = {item.patient_id: item for item in shown_items}
-for tier in Tier:
-    group = [item for item in shown_items if item.tier == tier]
-    if not group:
-        continue
-    st.subheader(f"{TIER_TITLES[tier]} ({len(group)})")
-    picked = worklist_table(group, view.context, key=f"outreach_{tier.value}", user=user)
+by_patient: dict[int, WorklistItem] = {}
+for group in tier_groups(items, rows_per_tier=TABLE_ROWS_PER_TIER):
+    # What the screen shows: reasons naming their dates as the user reads them (the export
+    # is ISO).
+    drawn = worklist_as_shown(group.items, lambda day: shown_date(day, user))
+    by_patient |= {item.patient_id: item for item in drawn}
+    st.subheader(f"{TIER_TITLES[group.tier]} ({group.total})")
+    if group.cut:
+        st.caption(t("The {rows} most pressing of {total}: filter by reason or psychologist "
+                     "for the others; the export holds them all.",
+                     rows=len(group.items), total=group.total))
+    picked = worklist_table(drawn, view.context, key=f"outreach_{group.tier.value}", user=user)
     if picked is not None and table_pick is None:
         table_pick = picked
 
@@ -83,7 +94,7 @@ table_download_buttons(export_frame(items), file_stem=f"hamrah-outreach-{as_of.i
 
 st.divider()
 choices = {item.patient_id: f"{item.patient_code} · {item.tier} · {item.reasons[0].text}"
-           for item in shown_items}
+           for item in by_patient.values()}
 chosen = synced_pick(t("Log an attempt for"), choices, table_pick, key="outreach_pick")
 if chosen is None:
     st.info(t("Select a row to log a call or message."))

@@ -1,10 +1,17 @@
-"""urgent_count: the worklist's urgent items counted from the urgent rules' facts alone."""
+"""The urgent count and the tier tables: views of the worklist that the pages draw."""
 
 from __future__ import annotations
 
 import dataclasses
 
-from domain.outreach import PatientUrgency, Tier, urgent_count, urgent_reasons, worklist
+from domain.outreach import (
+    PatientUrgency,
+    Tier,
+    tier_groups,
+    urgent_count,
+    urgent_reasons,
+    worklist,
+)
 from domain.vocabulary import Phase
 from tests.domain.test_outreach import AS_OF, days_ago, facts
 
@@ -50,3 +57,16 @@ def test_urgent_reasons_open_the_full_list() -> None:
     assert [r.code for r in urgent_reasons(urgency("emergency and low adherence"), AS_OF)] == [
         "emergency_report"]
     assert [str(r.code) for r in worklist([full], AS_OF)[0].reasons][:1] == ["emergency_report"]
+
+
+def test_tier_groups_cut_every_tier_but_urgent() -> None:
+    many = [facts(patient_id=n, patient_code=f"P-{n:04d}", missed_streak=3 if n < 5 else 0,
+                  adherence_28d=0.5 if n < 12 else 0.95,
+                  overdue_assignments=2)
+            for n in range(20)]
+    groups = tier_groups(worklist(many, AS_OF), rows_per_tier=3)
+    assert [(g.tier, len(g.items), g.total, g.cut) for g in groups] == [
+        (Tier.URGENT, 5, 5, False), (Tier.HIGH, 3, 7, True), (Tier.ROUTINE, 3, 8, True)]
+    # The drawn rows are the tier's first (highest score, then code).
+    assert [i.patient_code for i in groups[1].items] == ["P-0005", "P-0006", "P-0007"]
+    assert tier_groups([], rows_per_tier=3) == []
