@@ -44,11 +44,11 @@ def roster_frame(rows: Sequence[RosterRow]) -> pd.DataFrame:
     )
 
 
-def roster_table(rows: Sequence[RosterRow], *, key_prefix: str,
+def roster_table(frame: pd.DataFrame, *, key_prefix: str,
                  user: SignedInUser | None = None) -> int | None:
-    """Draw the roster, dates in the calendar of ``user`` (the signed-in user when not
-    given); return the patient id of a selected row, if any."""
-    frame = roster_frame(rows)
+    """Draw the roster (a :func:`roster_frame`, which the page also exports), dates in the
+    calendar of ``user`` (the signed-in user when not given); return the patient id of a
+    selected row, if any."""
     columns = {
         "code": st.column_config.TextColumn(t("Code")),
         "clinic": st.column_config.TextColumn(t("Clinic")),

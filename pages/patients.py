@@ -45,8 +45,9 @@ chosen = RosterFilter(
 shown = filter_roster(rows, chosen)
 st.caption(t("{shown} of {total} active patients · as of {date}", shown=len(shown),
              total=len(rows), date=shown_date(as_of, user)))
-selected = roster_table(shown, key_prefix="patients", user=user)
-table_download_buttons(roster_frame(shown).drop(columns="id"),
+frame = roster_frame(shown)
+selected = roster_table(frame, key_prefix="patients", user=user)
+table_download_buttons(frame.drop(columns="id"),
                        file_stem=f"hamrah-patients-{as_of.isoformat()}", sheet_name="Patients",
                        user=user, entity="patient_roster", entity_id=as_of.isoformat(),
                        key_prefix="patients_export", disabled=not shown)
