@@ -1,10 +1,13 @@
-"""The worker's loop (``hamrah worker``): recover, deliver, take messages in, beat, sleep.
+"""The worker's loop (``hamrah worker``): recover, deliver, take messages in, beat, listen.
 
 Each cycle marks interrupted sends as failed (at most once), queues the reminders that are due
 (``data_access.reminders``: the weekly check-in, overdose information), delivers the due outbox
 messages, runs the intake hook when it is installed (``worker.intake.poll_once``: Telegram
-updates), records a heartbeat for the dashboard and writes one line to stderr. SIGTERM or
-Ctrl-C ends the loop between two messages, never in the middle of one.
+updates), records a heartbeat for the dashboard and writes one line to stderr. Between two
+cycles the worker waits ``poll_seconds``; with Telegram on it spends that wait in long polls of
+``getUpdates``, so a family's message is handled and answered as it arrives. SIGTERM or Ctrl-C
+ends the loop between two messages, never in the middle of one (a long poll in progress is
+finished first: at most ``poll_seconds``).
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -39,7 +43,13 @@ INTAKE_FUNCTION = "poll_once"
 # wait until it is removed, so a test can kill the worker between sending and recording.
 PAUSE_ENV = "HAMRAH_TEST_PAUSE_BEFORE_RECORD"
 
-IntakeHook = Callable[[sessionmaker[Session], Settings, Callable[[], datetime]], Any]
+
+
+class IntakeHook(Protocol):
+    """``worker.intake.poll_once``: handle the waiting updates; ``wait_seconds`` > 0 long-polls."""
+
+    def __call__(self, session_factory: sessionmaker[Session], settings: Settings,
+                 now_fn: Callable[[], datetime], /, *, wait_seconds: int = ...) -> Any: ...
 
 
 def _stderr(line: str) -> None:
@@ -143,6 +153,36 @@ class Worker:
             return f"reminders failed: {type(error).__name__}: {' '.join(str(error).split())[:300]}"
         return f"reminders: {counts.summary()}"
 
+    def listen(self, seconds: float, stop: threading.Event,
+               log: Callable[[str], None] = _stderr) -> bool:
+        """Wait ``seconds`` before the next cycle; True when asked to stop meanwhile.
+
+        With the Telegram intake on, the wait is spent in long polls of ``getUpdates`` (whole
+        seconds, up to the end of the wait), each handling and answering what arrived; a poll
+        that handled updates or failed writes one line. After a failed poll (Telegram down, a
+        wrong token) the rest of the wait is plain sleep, so the worker never spins.
+        """
+        deadline = time.monotonic() + seconds
+        if self.intake is not None and self.settings.channels.telegram.enabled:
+            while not stop.is_set():
+                remaining = int(deadline - time.monotonic())
+                if remaining < 1:
+                    break
+                started = utc_now()
+                try:
+                    result = self.intake(self.sessions, self.settings, self.now_fn,
+                                         wait_seconds=remaining)
+                except Exception as error:  # as in the cycle: log it, keep the worker going
+                    log(f"{started:%Y-%m-%d %H:%M:%S}Z intake failed: {type(error).__name__}: "
+                        f"{' '.join(str(error).split())[:300]}")
+                    break
+                failed = getattr(result, "error", None)
+                if getattr(result, "updates", 0) or failed:
+                    log(f"{started:%Y-%m-%d %H:%M:%S}Z intake: {_summary_of(result)}")
+                if failed:
+                    break
+        return stop.wait(max(0.0, deadline - time.monotonic()))
+
 
 def run(settings: Settings, once: bool, stop_event: threading.Event | None = None, *,
         database: Database | None = None, log: Callable[[str], None] = _stderr) -> int:
@@ -171,7 +211,7 @@ def run(settings: Settings, once: bool, stop_event: threading.Event | None = Non
                     return 1
             else:
                 log(f"{started:%Y-%m-%d %H:%M:%S}Z {line}")
-            if once or stop.wait(settings.channels.poll_seconds):
+            if once or worker.listen(settings.channels.poll_seconds, stop, log):
                 return 0
 
 
