@@ -27,7 +27,7 @@ from data_access.outreach import (
     outreach_worklist,
     worklist_context,
 )
-from domain.outreach import ReasonCode, Tier
+from domain.outreach import OutreachThresholds, ReasonCode, Tier
 from tests import builders
 from tests.data_access.test_patient_signals import add_doses, add_screen, days
 
@@ -340,3 +340,29 @@ def test_facts_gather_every_consented_member_of_a_family(session: Session) -> No
     assert (nobody.member_codes, nobody.consented_members, nobody.earliest_active_consent_on,
             nobody.next_consent_expiry, nobody.last_engagement_at,
             nobody.overdue_assignments) == ((), 0, None, None, None, 0)
+
+
+def test_low_adherence_read_from_the_doses(session: Session) -> None:
+    """28-day adherence from the dose table: 22 of 28 days (79 %) is under 80 %, 23 of 28 (82 %)
+    is not; both took today's dose, so no missed-dose streak; a stricter setting lists both."""
+    window = days(AS_OF - timedelta(days=27), AS_OF)
+    with session.begin():
+        clinic_id = builders.clinic(session)
+        for code, missed_count in (("P-LOW", 6), ("P-OK", 5)):
+            pid = builders.patient(session, clinic_id, code, admission=ADMITTED)
+            # Every 4th day missed, from the window's first day: never today, never two in a row.
+            missed = set(window[0:4 * missed_count:4])
+            add_doses(session, pid, [d for d in days(ADMITTED, AS_OF) if d not in missed])
+            engaged_family(session, clinic_id, pid, f"M-{code}")
+    assert reasons_by_patient(session, clinic_id) == {"P-LOW": ["low_adherence"]}
+    low = {f.patient_code: f for f in outreach_facts(session, clinic_ids=[clinic_id],
+                                                      as_of=AS_OF)}
+    assert (low["P-LOW"].adherence_28d, low["P-LOW"].missed_streak) == (0.786, 0)
+    assert low["P-OK"].adherence_28d == 0.821
+    (item,) = [i for i in outreach_worklist(session, clinic_ids=[clinic_id], as_of=AS_OF)
+               if i.patient_code == "P-LOW"]
+    assert (item.tier, item.reasons[0].text) == (
+        Tier.HIGH, "Took doses on 79% of days in the last 28 days")
+    stricter = outreach_worklist(session, clinic_ids=[clinic_id], as_of=AS_OF,
+                                 outreach=OutreachThresholds(low_adherence_below=0.85))
+    assert [i.patient_code for i in stricter] == ["P-LOW", "P-OK"]

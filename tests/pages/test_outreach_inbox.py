@@ -4,7 +4,7 @@ an emergency and see its banner go."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import insert, select
@@ -16,6 +16,7 @@ from data_access.database import Database
 from data_access.models import (
     Answer,
     AuditLog,
+    Clinic,
     ConditionReport,
     DoseEvent,
     EngagementEvent,
@@ -25,23 +26,40 @@ from data_access.models import (
     Patient,
     StaffUser,
 )
-from data_access.questions import ask_question
+from data_access.questions import answer_question, ask_question
+from domain.deadlines import MONDAY_TO_FRIDAY, AnswerDeadline, answer_due_at
 from domain.outreach import Tier
 from domain.vocabulary import Role
 from i18n.catalog import interface_language
 from settings import load_settings
 from tests import builders
 from tests.pages.conftest import open_page, texts
+from tests.pages.test_persian_dates import chart_data
 from tests.pinned_clock import PINNED_TODAY
 
 AS_OF = PINNED_TODAY
+QUESTION_AGE_DAYS = 4
+
+
+@pytest.mark.parametrize("today", [AS_OF + timedelta(days=n) for n in range(7)],
+                         ids=lambda day: day.strftime("%a"))
+def test_the_fixture_question_is_overdue_on_every_weekday(today: date) -> None:
+    """The page tests run on any day: the families' question must be past the clinic's default
+    deadline (one working day, Monday to Friday) whatever today's weekday is."""
+    asked = datetime.combine(today, datetime.min.time()) - timedelta(days=QUESTION_AGE_DAYS)
+    due_at = answer_due_at(asked, AnswerDeadline.ONE_WORKING_DAY, MONDAY_TO_FRIDAY)
+    assert due_at <= datetime.combine(today, datetime.min.time())  # overdue as today begins
 
 
 @pytest.fixture
 def families(database: Database) -> dict[str, int]:
     """Every family engaged yesterday. URGENT missed the last 4 days; ASKING's mother asked a
-    question 3 days ago (overdue), and so did a stranger without consent; SICK's family sent an
-    emergency report."""
+    question 4 days ago (overdue), and so did a stranger without consent; SICK's family sent an
+    emergency report.
+
+    Four days, not three: one working day from a Friday is the end of Monday, so a question
+    asked 3 days before a Monday is not yet overdue; 4 days ago is overdue whatever the weekday
+    (``test_the_fixture_question_is_overdue_on_every_weekday``)."""
     with database.sessions() as session, session.begin():
         clinic_id = session.scalar(select(Patient.clinic_id)) or 1
         admitted = AS_OF - timedelta(days=120)
@@ -61,7 +79,7 @@ def families(database: Database) -> dict[str, int]:
             session.add(EngagementEvent(member_id=members[code], kind="opened",
                                         occurred_at=utc_now() - timedelta(days=1)))
         stranger = builders.member(session, clinic_id, ids["ASKING"], "FAM-NOCONSENT")
-        asked = utc_now() - timedelta(days=3)
+        asked = utc_now() - timedelta(days=QUESTION_AGE_DAYS)
         ids["question"] = ask_question(session, member_id=members["ASKING"],
                                        body="Can he drive after his dose?", asked_at=asked,
                                        actor="test").id
@@ -253,3 +271,48 @@ def test_the_cached_worklist_items_are_written_in_the_language_of_their_key(
     urgent = {item.patient_id for item in persian if item.tier is Tier.URGENT}
     assert urgent == {families["URGENT"], families["SICK"]}  # 4 days missed; an emergency
     assert outreach_data.urgent_count(clinic_ids, AS_OF, settings, settings.database_url) == 2
+
+
+def test_answer_times_figure_and_a_supervisor_changes_the_deadline(
+        signed_in: Callable[[Role], AppTest], families: dict[str, int],
+        database: Database) -> None:
+    """One answer within the deadline, one after it, 50 % in time; only a supervisor may change
+    the clinic's promise, a wrong working week changes nothing, and the change is audited."""
+    with database.sessions() as session, session.begin():
+        asked = session.get_one(FamilyQuestion, families["question"]).asked_at
+        answer_question(session, question_id=families["question"], body="Not in the first weeks.",
+                        actor="test", staff_id=None, now=asked + timedelta(hours=1))
+        answer_question(session, question_id=families["general"], body="A medicine for OUD.",
+                        actor="test", staff_id=None, now=utc_now())
+    at = open_page(signed_in(Role.PSYCHOLOGIST), "pages/inbox.py")
+    at = at.radio(key="inbox_tab").set_value("times").run()
+    assert not at.exception, at.exception
+    assert [m.value for m in at.metric] == ["50%"]
+    # The figure: this week's two questions, one answered in time, one late.
+    figure = chart_data(at).set_index("key")["questions"]
+    assert (figure["in_time"], figure["late"], figure["overdue"], figure["open"]) == (1, 1, 0, 0)
+    assert "PGT: families get an answer within 1 working day" in texts(at)
+    assert not [w for w in at.text_input if w.key == "deadline_week"]  # supervisors only
+
+    at = open_page(signed_in(Role.SUPERVISOR), "pages/inbox.py")
+    at = at.radio(key="inbox_tab").set_value("times").run()
+    assert at.text_input(key="deadline_week").value == "mon,tue,wed,thu,fri"
+    at.radio(key="deadline_rule").set_value(AnswerDeadline.SEVEN_DAYS)
+    at.text_input(key="deadline_week").input("mon-fry")
+    at.button(key="FormSubmitter:deadline_settings-Save").click().run()
+    assert "unknown day 'fry'" in texts(at)
+    at.radio(key="deadline_rule").set_value(AnswerDeadline.SEVEN_DAYS)
+    at.text_input(key="deadline_week").input("sat-wed")
+    at.button(key="FormSubmitter:deadline_settings-Save").click().run()
+    assert not at.exception, at.exception
+    assert "New questions to PGT are due within the new deadline." in texts(at)
+    assert "PGT: families get an answer within 7 days" in texts(at)
+    with database.sessions() as session:
+        clinic = session.scalars(select(Clinic).where(Clinic.code == "PGT")).one()
+        assert (clinic.answer_deadline, clinic.working_days) == (
+            "seven_days", "sat,sun,mon,tue,wed")
+        updates = session.execute(select(AuditLog.actor, AuditLog.summary)
+                                  .where(AuditLog.entity == "clinic",
+                                         AuditLog.action == "update")).all()
+        assert [tuple(row) for row in updates] == [
+            ("pt.supervisor", "answer deadline seven_days, sat,sun,mon,tue,wed")]
