@@ -1,7 +1,7 @@
 """The core computations timed alone, without Streamlit: signals, the worklist, the Overview.
 
 The same calls the pages make through their caches (``components.patient_data.roster``,
-``components.outreach_data.worklist``, ``components.overview_data.overview``), for the
+``components.outreach_data.worklist_items``, ``components.overview_data.overview``), for the
 supervisor's scope (every clinic) on the bench's day. One untimed call of each first, so the
 runs measure the computation and not the first read of the file from disk. Run as
 ``python -m bench.core`` by ``bench.run``.

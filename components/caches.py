@@ -12,6 +12,5 @@ def clear_patient_caches() -> None:
     patient_data.record.clear()
     outreach_data.worklist_items.clear()
     outreach_data.urgent_count.clear()
-    outreach_data.worklist.clear()
     meeting_views.proposed_agenda.clear()
     overview_data.overview.clear()

@@ -2,14 +2,15 @@
 
 The worklist runs the grouped queries of ``data_access.outreach`` once a minute at most for a
 clinic set; logging an attempt clears it so the item moves at once. The items are shared by
-every role of those clinics; the names and contacts beside them are cached per role, so the
-case team's copy never holds a family's phone or e-mail (``domain.access.sees_contact_details``).
+every role of those clinics; the names and contacts beside the rows a page draws are read for
+each run, as its reader's role may see them, so the case team never receives a family's phone
+or e-mail (``domain.access.sees_contact_details``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 
 import streamlit as st
@@ -21,21 +22,12 @@ from data_access.outreach import (
     urgent_patient_count,
     worklist_context,
 )
-from domain.outreach import Tier, WorklistItem
+from data_access.roster import psychologist_names
+from domain.outreach import WorklistItem
 from domain.redaction import redact_contacts
 from domain.vocabulary import Role
 from i18n.catalog import interface_language
 from settings import Settings
-
-
-@dataclass(frozen=True)
-class WorklistView:
-    items: tuple[WorklistItem, ...]
-    context: Mapping[int, WorklistContext]
-
-    @property
-    def urgent(self) -> int:
-        return sum(1 for item in self.items if item.tier == Tier.URGENT)
 
 
 @st.cache_resource(ttl=60, max_entries=64, show_spinner=False)
@@ -61,18 +53,23 @@ def urgent_count(clinic_ids: tuple[int, ...], as_of: date, _settings: Settings,
                                     outreach=_settings.outreach)
 
 
-@st.cache_resource(ttl=60, max_entries=64, show_spinner=False)
-def worklist(clinic_ids: tuple[int, ...], as_of: date, role: Role, language: str,
-             _settings: Settings, database_url: str) -> WorklistView:
-    """The worklist with names and contacts as ``role`` may see them, reasons in ``language``.
+def worklist_contexts(items: Sequence[WorklistItem], as_of: date, role: Role,
+                      database_url: str) -> dict[int, WorklistContext]:
+    """Names and contacts beside the items a page draws, as ``role`` may see them.
 
-    ``st.cache_resource``: every run shares one view and must not change it (its items and
-    contexts are frozen). ``st.cache_data`` would unpickle a copy for each run, which took
-    0.3-0.8 s of every warm Outreach run at 10,000 patients (bench/README.md)."""
-    items = worklist_items(clinic_ids, as_of, language, _settings, database_url)
+    Read for the drawn rows only (every urgent family and a few hundred others), not for the
+    whole worklist: two queries over those patients, about 20 ms, where the contacts of 10,000
+    patients took a fifth of a second of a first Outreach run. Not cached, so a phone number
+    changed on a record shows on the next run; no role's copy is kept anywhere."""
     with database(database_url).sessions() as session:
         context = worklist_context(session, items, as_of)
-    shown = {patient_id: replace(entry, members=tuple(redact_contacts(member, role)
-                                                      for member in entry.members))
-             for patient_id, entry in context.items()}
-    return WorklistView(items=items, context=shown)
+    return {patient_id: replace(entry, members=tuple(redact_contacts(member, role)
+                                                     for member in entry.members))
+            for patient_id, entry in context.items()}
+
+
+@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
+def psychologists(clinic_ids: tuple[int, ...], database_url: str) -> dict[int, str]:
+    """The Outreach filter's choices: the psychologists of the clinics' patients by id."""
+    with database(database_url).sessions() as session:
+        return psychologist_names(session, clinic_ids=clinic_ids)

@@ -98,3 +98,14 @@ def psychologist_usernames(session: Session, *, clinic_ids: Sequence[int]) -> li
         .order_by(StaffUser.username)
     )
     return list(rows)
+
+
+def psychologist_names(session: Session, *, clinic_ids: Sequence[int]) -> dict[int, str]:
+    """The psychologists of the clinics' patients by id, with their display names (as the
+    worklist's rows name them), in name order."""
+    rows = session.execute(
+        select(StaffUser.id, StaffUser.display_name)
+        .where(StaffUser.id.in_(select(Patient.psychologist_id)
+                                .where(Patient.clinic_id.in_(list(clinic_ids)))))
+    ).all()
+    return dict(sorted(((row[0], row[1]) for row in rows), key=lambda pair: pair[1]))

@@ -603,6 +603,11 @@ class TierGroup:
         return len(self.items) < self.total
 
 
+def tier_count(items: Iterable[WorklistItem], tier: Tier) -> int:
+    """How many of the worklist's items are of ``tier`` (the page's caption: "3 urgent")."""
+    return sum(1 for item in items if item.tier == tier)
+
+
 def tier_groups(items: Iterable[WorklistItem], rows_per_tier: int) -> list[TierGroup]:
     """The worklist by tier, urgent first, each tier cut to its ``rows_per_tier`` highest
     scores, except the urgent tier, which is never cut: every urgent family is on the screen.

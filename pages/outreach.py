@@ -30,6 +30,7 @@ from domain.outreach import (
     Tier,
     WorklistItem,
     filter_worklist,
+    tier_count,
     tier_groups,
     worklist_as_shown,
 )
@@ -45,8 +46,8 @@ if notice:
     st.success(notice)
 
 with st.spinner(t("Finding the families to reach…")):
-    view = outreach_data.worklist(user.clinic_ids, as_of, user.role, user.language,
-                                  settings, settings.database_url)
+    worklist = outreach_data.worklist_items(user.clinic_ids, as_of, user.language, settings,
+                                            settings.database_url)
 
 TIER_TITLES = {Tier.URGENT: t("Urgent: today"), Tier.HIGH: t("High: this week"),
                Tier.ROUTINE: t("Routine")}
@@ -54,26 +55,26 @@ tier_column, reason_column, psychologist_column = st.columns(3)
 tiers = tier_column.multiselect(t("Tier"), list(Tier), format_func=str, key="outreach_tier")
 reasons = reason_column.multiselect(t("Reason"), list(ReasonCode), format_func=str,
                                     key="outreach_reason")
-names = {item.psychologist_id: context.psychologist for item in view.items
-         if item.psychologist_id is not None
-         and (context := view.context.get(item.patient_id)) is not None and context.psychologist}
+names = outreach_data.psychologists(user.clinic_ids, settings.database_url)
 psychologist_id = psychologist_column.selectbox(
-    t("Psychologist"), [None, *sorted(names, key=lambda pid: names[pid])],
-    format_func=lambda pid: t("All") if pid is None else names[pid],
-    key="outreach_psychologist")
-items = filter_worklist(view.items, tiers=tiers, reasons=reasons,
+    t("Psychologist"), [None, *names],
+    format_func=lambda pid: t("All") if pid is None else names[pid], key="outreach_psychologist")
+items = filter_worklist(worklist, tiers=tiers, reasons=reasons,
                         psychologist_id=psychologist_id)
 audit_view(user, entity="outreach_worklist", entity_id=as_of.isoformat(),
-           summary=f"{len(view.items)} items, clinics {', '.join(user.clinic_codes)}")
+           summary=f"{len(worklist)} items, clinics {', '.join(user.clinic_codes)}")
 st.caption(t("{shown} of {total} families to reach · {urgent} urgent · as of {date}",
-             shown=len(items), total=len(view.items), urgent=view.urgent,
+             shown=len(items), total=len(worklist), urgent=tier_count(worklist, Tier.URGENT),
              date=shown_date(as_of, user)))
-if not view.items:
+if not worklist:
     st.success(t("No family needs a call today."))
 
 table_pick: int | None = None
+groups = tier_groups(items, rows_per_tier=TABLE_ROWS_PER_TIER)
+contexts = outreach_data.worklist_contexts([item for group in groups for item in group.items],
+                                           as_of, user.role, settings.database_url)
 by_patient: dict[int, WorklistItem] = {}
-for group in tier_groups(items, rows_per_tier=TABLE_ROWS_PER_TIER):
+for group in groups:
     # What the screen shows: reasons naming their dates as the user reads them (the export
     # is ISO).
     drawn = worklist_as_shown(group.items, lambda day: shown_date(day, user))
@@ -83,7 +84,7 @@ for group in tier_groups(items, rows_per_tier=TABLE_ROWS_PER_TIER):
         st.caption(t("The {rows} most pressing of {total}: filter by reason or psychologist "
                      "for the others; the export holds them all.",
                      rows=len(group.items), total=group.total))
-    picked = worklist_table(drawn, view.context, key=f"outreach_{group.tier.value}", user=user)
+    picked = worklist_table(drawn, contexts, key=f"outreach_{group.tier.value}", user=user)
     if picked is not None and table_pick is None:
         table_pick = picked
 
@@ -103,7 +104,7 @@ selected = by_patient[chosen]
 audit_view(user, entity="patient", entity_id=selected.patient_id,
            summary="viewed outreach item with family contact details")
 
-context = view.context.get(selected.patient_id)
+context = contexts.get(selected.patient_id)
 st.subheader(t("Log an attempt for {patient}", patient=selected.patient_code))
 st.caption(" · ".join(f"{r.text} ({REASON_TIERS[r.code]})" for r in selected.reasons))
 members = list(context.members) if context else []

@@ -130,7 +130,11 @@ def test_outreach_groups_by_tier_and_logs_an_attempt(
 
 
 def test_outreach_filters_and_refuses_a_past_follow_up(
-        signed_in: Callable[[Role], AppTest], families: dict[str, int]) -> None:
+        signed_in: Callable[[Role], AppTest], families: dict[str, int],
+        database: Database) -> None:
+    psychologist = _staff_id(database, "pt.psychologist")
+    with database.sessions() as session, session.begin():
+        session.get_one(Patient, families["SICK"]).psychologist_id = psychologist
     at = open_page(signed_in(Role.PSYCHOLOGIST), "pages/outreach.py")
     at.multiselect(key="outreach_reason").set_value(["question_overdue"]).run()
     assert [f.key for f in at.dataframe] == ["outreach_high"]
@@ -138,6 +142,12 @@ def test_outreach_filters_and_refuses_a_past_follow_up(
     at.multiselect(key="outreach_tier").set_value(["urgent"]).run()
     assert [f.key for f in at.dataframe] == ["outreach_urgent"]
     assert "2 of 3 families to reach · 2 urgent" in texts(at)
+    # The psychologist filter offers the clinics' psychologists by name.
+    choice = at.selectbox(key="outreach_psychologist")
+    assert choice.options == ["All", "Test psychologist"]
+    choice.set_value(psychologist).run()
+    assert list(at.dataframe(key="outreach_urgent").value["patient"]) == ["SICK"]
+    assert "1 of 3 families to reach · 2 urgent" in texts(at)
 
 
 def test_answer_a_question_and_the_no_consent_warning(
@@ -228,26 +238,28 @@ def _has_button(at: AppTest, key: str) -> bool:
     return any(button.key == key for button in at.button)
 
 
-def test_the_cached_worklist_carries_contacts_only_for_the_roles_that_call_families(
+def test_the_worklist_contacts_are_read_as_the_readers_role_may_see_them(
         database: Database, families: dict[str, int]) -> None:
-    """The cache key has the role: the case team's copy never holds a phone or an e-mail,
-    while the items themselves are computed once for every role of the clinic."""
+    """The items are computed once for every role of the clinic; the names and contacts
+    beside them are read per run for the reader's role: the case team never gets a phone or
+    an e-mail."""
     settings = load_settings()
     with database.sessions() as session:
         clinic_ids = (int(session.scalar(select(Patient.clinic_id)) or 1),)
     outreach_data.worklist_items.clear()
-    outreach_data.worklist.clear()
-    views = {role: outreach_data.worklist(clinic_ids, AS_OF, role, "en", settings,
-                                          settings.database_url)
-             for role in (Role.SUPERVISOR, Role.CASE_TEAM)}
+    items = outreach_data.worklist_items(clinic_ids, AS_OF, "en", settings,
+                                         settings.database_url)
+    contexts = {role: outreach_data.worklist_contexts(items, AS_OF, role,
+                                                      settings.database_url)
+                for role in (Role.SUPERVISOR, Role.CASE_TEAM)}
     urgent = families["URGENT"]
-    supervisor_members = views[Role.SUPERVISOR].context[urgent].members
-    case_team_members = views[Role.CASE_TEAM].context[urgent].members
+    supervisor_members = contexts[Role.SUPERVISOR][urgent].members
+    case_team_members = contexts[Role.CASE_TEAM][urgent].members
     assert [m.phone for m in supervisor_members] == ["+44 7700 900001"]
     assert [m.email for m in supervisor_members] == ["fam-urgent@example.org"]
     assert [(m.phone, m.email) for m in case_team_members] == [(None, None)]
     assert [m.code for m in case_team_members] == ["FAM-URGENT"]
-    assert views[Role.SUPERVISOR].items == views[Role.CASE_TEAM].items
+    assert set(contexts[Role.CASE_TEAM]) == {item.patient_id for item in items}
 
 
 def test_the_cached_worklist_items_are_written_in_the_language_of_their_key(
