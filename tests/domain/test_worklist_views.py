@@ -7,6 +7,7 @@ import dataclasses
 from domain.outreach import (
     PatientUrgency,
     Tier,
+    tier_count,
     tier_groups,
     urgent_count,
     urgent_reasons,
@@ -70,3 +71,4 @@ def test_tier_groups_cut_every_tier_but_urgent() -> None:
     # The drawn rows are the tier's first (highest score, then code).
     assert [i.patient_code for i in groups[1].items] == ["P-0005", "P-0006", "P-0007"]
     assert tier_groups([], rows_per_tier=3) == []
+    assert [tier_count(worklist(many, AS_OF), tier) for tier in Tier] == [5, 7, 8]
