@@ -49,8 +49,9 @@ def roster(clinic_ids: tuple[int, ...], as_of: date, role: str, _settings: Setti
     frozen rows instead of its own unpickled copy, which took half a second of each warm run
     for 10,000 patients (bench/README.md)."""
     with database(database_url).sessions() as session:
+        # The roster shows no retention: its taken-day masks are left out.
         signals = patient_signal_list(session, clinic_ids=clinic_ids, as_of=as_of,
-                                      thresholds=_settings.clinical)
+                                      thresholds=_settings.clinical, with_retention=False)
         extras = roster_extras(session, clinic_ids=clinic_ids, as_of=as_of)
     return tuple(roster_rows(signals, extras))
 

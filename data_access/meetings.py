@@ -142,8 +142,9 @@ def agenda_candidates(
     (``domain.meetings.agenda_candidates``); a constant number of grouped queries."""
     worklist = outreach_worklist(session, clinic_ids=[clinic_id], as_of=on, clinical=clinical,
                                  outreach=outreach)
+    # Step-down readiness needs no retention: its taken-day masks are left out.
     signals = patient_signal_list(session, clinic_ids=[clinic_id], as_of=on,
-                                  thresholds=clinical)
+                                  thresholds=clinical, with_retention=False)
     due = due_actions(session, clinic_ids=[clinic_id])
     return choose_candidates(worklist, signals, due, on=on)
 

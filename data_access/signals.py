@@ -162,8 +162,9 @@ def patient_facts(
 ) -> list[PatientFacts]:
     """The aggregates of every (active) patient of ``clinic_ids`` admitted on or before as_of.
 
-    ``with_retention=False`` leaves ``longest_gap_by_horizon`` empty, for callers that read no
-    retention (the outreach rules): the facts then do not feed ``patient_signals``.
+    ``with_retention=False`` leaves ``longest_gap_by_horizon`` empty and says so
+    (``retention_read``), for callers that read no retention (the outreach rules, the roster,
+    the meeting agenda).
     """
     conditions = patient_conditions(clinic_ids, as_of, patient_ids, include_discharged,
                                     discharged_since)
@@ -199,6 +200,7 @@ def patient_facts(
             last_unexpected_positive_on=last_positive,
             last_unexpected_opioid_positive_on=last_opioid,
             consented_members=consented.get(row[0], 0),
+            retention_read=with_retention,
         ))
     return facts
 
@@ -212,10 +214,16 @@ def patient_signal_list(
     include_discharged: bool = False,
     discharged_since: date | None = None,
     thresholds: ClinicalThresholds = DEFAULT_THRESHOLDS,
+    with_retention: bool = True,
 ) -> list[PatientSignals]:
+    """The signals of every patient of :func:`patient_facts`. ``with_retention=False`` for a
+    screen that shows no retention (the roster, the meeting agenda): ``retained_90`` and
+    ``retained_180`` are then None, and the costliest aggregate, the horizons' taken days (a
+    third of a second of 0.55 at network scale on SQLite), is not read."""
     facts = patient_facts(session, clinic_ids=clinic_ids, as_of=as_of, patient_ids=patient_ids,
                           include_discharged=include_discharged,
-                          discharged_since=discharged_since, thresholds=thresholds)
+                          discharged_since=discharged_since, thresholds=thresholds,
+                          with_retention=with_retention)
     return [patient_signals(fact, as_of, thresholds) for fact in facts]
 
 

@@ -42,14 +42,16 @@ class PatientFacts:
     - ``longest_gap_by_horizon``: for each horizon of ``thresholds.retention_horizons_days`` that
       is complete on as_of, the longest run of days without a taken dose between the bounds of
       ``domain.retention.horizon_bounds``; incomplete horizons may be left out. Empty when the
-      data layer was asked for facts without retention (the outreach rules read none): such
-      facts give :func:`window_adherence` and :func:`current_missed_streak`, not
-      :func:`patient_signals`.
+      data layer was asked for facts without retention (``retention_read`` False).
     - ``last_unexpected_positive_on`` / ``last_unexpected_opioid_positive_on``: latest screen on
       or before as_of with an unexpected (not prescribed) positive result, any substance / an
       opioid.
     - ``consented_members``: support members with an active consent on as_of.
     - ``discharged_on``: the discharge date of the current episode, None while in treatment.
+    - ``retention_read``: False when the caller shows no retention (the roster, the meeting
+      agenda, the outreach rules) and the data layer left its costliest aggregate out;
+      :func:`patient_signals` then gives ``retained_90`` and ``retained_180`` as None (not read),
+      every other signal as usual.
     """
 
     patient_id: int
@@ -67,6 +69,7 @@ class PatientFacts:
     last_unexpected_positive_on: date | None
     last_unexpected_opioid_positive_on: date | None
     consented_members: int
+    retention_read: bool = True
 
 
 class Flag(StrEnum):
@@ -205,8 +208,9 @@ def current_missed_streak(facts: PatientFacts, as_of: date) -> int:
 def _retained(
     facts: PatientFacts, as_of: date, horizon_days: int, thresholds: ClinicalThresholds
 ) -> bool | None:
-    # None also when the clinic does not compute this horizon (not in retention_horizons_days).
-    if horizon_days not in thresholds.retention_horizons_days:
+    # None also when the clinic does not compute this horizon (not in retention_horizons_days)
+    # and when the caller did not ask for retention.
+    if horizon_days not in thresholds.retention_horizons_days or not facts.retention_read:
         return None
     _, last_day = horizon_bounds(facts.admission_date, horizon_days)
     if as_of <= last_day:

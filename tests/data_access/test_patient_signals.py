@@ -149,7 +149,8 @@ def test_gaps_across_the_chunks_of_the_taken_day_masks(session: Session) -> None
 
 
 def test_facts_without_retention_differ_only_by_the_gaps(session: Session) -> None:
-    """The outreach rules read no retention: those facts leave the gaps out, nothing else."""
+    """The outreach rules, the roster and the agenda read no retention: those facts leave the
+    gaps out and say so, nothing else changes."""
     with session.begin():
         clinic_id = builders.clinic(session)
         for code, admission in (("OLD", date(2025, 9, 1)), ("NEW", date(2026, 10, 20))):
@@ -160,4 +161,13 @@ def test_facts_without_retention_differ_only_by_the_gaps(session: Session) -> No
     lean = patient_facts(session, clinic_ids=[clinic_id], as_of=AS_OF, with_retention=False)
     assert [f.longest_gap_by_horizon for f in full] == [{}, {90: 1, 180: 1}]  # NEW, OLD
     assert all(f.longest_gap_by_horizon == {} for f in lean)
-    assert lean == [dataclasses.replace(f, longest_gap_by_horizon={}) for f in full]
+    assert lean == [dataclasses.replace(f, longest_gap_by_horizon={}, retention_read=False)
+                    for f in full]
+    # The roster's and the agenda's signals: retention not read (None), the rest the same.
+    with_retention = patient_signal_list(session, clinic_ids=[clinic_id], as_of=AS_OF)
+    without = patient_signal_list(session, clinic_ids=[clinic_id], as_of=AS_OF,
+                                  with_retention=False)
+    assert [(s.retained_90, s.retained_180) for s in with_retention] == [(None, None),
+                                                                         (True, True)]
+    assert without == [dataclasses.replace(s, retained_90=None, retained_180=None)
+                       for s in with_retention]

@@ -209,6 +209,14 @@ def test_missing_gap_for_a_complete_horizon_is_an_error() -> None:
         signals_for(longest_gap_by_horizon={90: 0})
 
 
+def test_retention_not_read_is_none_and_changes_nothing_else() -> None:
+    read = patient_signals(STABLE, AS_OF)
+    unread = patient_signals(dataclasses.replace(STABLE, longest_gap_by_horizon={},
+                                                 retention_read=False), AS_OF)
+    assert (read.retained_90, read.retained_180) == (True, True)
+    assert unread == dataclasses.replace(read, retained_90=None, retained_180=None)
+
+
 def test_horizon_not_configured_is_none() -> None:
     facts = dataclasses.replace(STABLE, longest_gap_by_horizon={90: 0})
     signals = patient_signals(facts, AS_OF, ClinicalThresholds(retention_horizons_days=(90,)))
