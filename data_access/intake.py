@@ -218,22 +218,32 @@ class UseSign(StrEnum):
 
 @dataclass(frozen=True)
 class CheckIn:
-    """A member's answers to the /report check-in."""
+    """A member's answers to the /report check-in.
+
+    ``medical`` is the member's words about the patient's medical state (a button's label or
+    typed text; empty for a check-in begun before that question existed);
+    ``needs_doctor_soon`` is True when the member chose "needs a doctor soon" there.
+    """
 
     physical: str
     mood: str
     signs_of_use: UseSign
     emergency: bool
+    medical: str = ""
+    needs_doctor_soon: bool = False
 
 
-# Words in a physical or mood answer that raise a report to "moderate" (worry) or "high"
-# (danger). Whole words only, after folding Arabic letter forms and the zero-width non-joiner;
-# negations are not understood, which errs towards attention ("not bad" reads as worry).
+# Words in a physical, mood or medical answer that raise a report to "moderate" (worry) or
+# "high" (danger). Whole words only, after folding Arabic letter forms and the zero-width
+# non-joiner; negations are not understood, which errs towards attention ("not bad" reads as
+# worry, and so does "no need for a doctor").
 WORRY_WORDS = frozenset({
     "bad", "worse", "sick", "ill", "pain", "hurt", "vomiting", "vomit", "sleepy", "drowsy",
     "depressed", "sad", "angry", "anxious", "aggressive", "crying", "weak", "fever", "shaking",
+    "doctor", "hospital", "infection", "wound", "bleeding", "swollen",
     "بد", "بدتر", "مریض", "بیمار", "درد", "استفراغ", "خوابآلود", "افسرده", "غمگین", "ناراحت",
     "عصبانی", "عصبی", "مضطرب", "پرخاشگر", "ضعیف", "تب", "لرز",
+    "پزشک", "دکتر", "بیمارستان", "عفونت", "زخم", "خونریزی", "ورم",
 })
 DANGER_WORDS = frozenset({
     "suicide", "suicidal", "overdose", "unconscious", "unresponsive", "seizure",
@@ -254,11 +264,17 @@ def words_of(text: str) -> set[str]:
 
 def check_in_severity(check_in: CheckIn) -> ReportSeverity:
     """High for an emergency, a seen sign of use or a danger word; moderate for an unsure sign
-    of use or a worry word; low otherwise."""
-    words = words_of(check_in.physical) | words_of(check_in.mood)
+    of use, a patient who needs a doctor soon or a worry word; low otherwise. The words of the
+    physical, mood and medical answers all count.
+
+    "Needs a doctor soon" is moderate, not high: it asks the clinic to follow up soon, and the
+    check-in asks separately whether it is an emergency; only that answer makes a report an
+    emergency (high, and on the dashboard's banner)."""
+    words = words_of(check_in.physical) | words_of(check_in.mood) | words_of(check_in.medical)
     if check_in.emergency or check_in.signs_of_use == UseSign.YES or words & DANGER_WORDS:
         return ReportSeverity.HIGH
-    if check_in.signs_of_use == UseSign.UNSURE or words & WORRY_WORDS:
+    if (check_in.signs_of_use == UseSign.UNSURE or check_in.needs_doctor_soon
+            or words & WORRY_WORDS):
         return ReportSeverity.MODERATE
     return ReportSeverity.LOW
 
@@ -273,6 +289,7 @@ def save_check_in(session: Session, *, member_id: int, check_in: CheckIn, now: d
     report = ConditionReport(
         member_id=member_id, patient_id=member.patient_id, reported_at=now,
         physical=check_in.physical[:MAX_REPORT_TEXT], mental=check_in.mood[:MAX_REPORT_TEXT],
+        medical=check_in.medical[:MAX_REPORT_TEXT] or None,
         signs_of_use=signs, severity=severity.value, emergency=check_in.emergency,
     )
     session.add(report)

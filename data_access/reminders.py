@@ -118,7 +118,7 @@ def checkin_week(now: datetime, slot: WeeklySlot | None) -> str | None:
 CHECKIN_TELEGRAM = (
     "Hello from your clinic. How are things at home this week?\n\n"
     "We would like to hear how you and your family are doing. Send /report for a short "
-    "check-in (four questions), or type a message here if you have a question.\n\n"
+    "check-in (five questions), or type a message here if you have a question.\n\n"
     "In an emergency call 115 (or your local emergency number) first."
 )
 CHECKIN_EMAIL = (

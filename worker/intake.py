@@ -11,7 +11,8 @@ lose a reply, never duplicate a question or an emergency report. What a message 
   stored but a count.
 - The "Done" button completes that assignment (only the linked member's own); "I have a
   question" asks the member to type it.
-- ``/report`` walks through a four-question check-in that becomes a condition report;
+- ``/report`` walks through a five-question check-in (physical state, mood, medical state,
+  signs of use, emergency) that becomes a condition report;
   ``/cancel`` stops it; an emergency answer replies with the emergency advice and the clinic's
   phone at once.
 - Any other text is a question for the clinic's inbox, answered by its deadline.
@@ -82,13 +83,16 @@ MAX_REPLY_WAIT_SECONDS = 5.0  # the longest a reply waits for one retry after a 
 
 STEP_PHYSICAL = "physical"
 STEP_MOOD = "mood"
+STEP_MEDICAL = "medical"
 STEP_USE = "use"
 STEP_EMERGENCY = "emergency"
+DOCTOR_SOON_KEY = "doctor_soon"  # in a conversation's answers: the medical answer's meaning
 
 # -- texts -------------------------------------------------------------------------------------
 
 GOOD, SO_SO, BAD = "Good", "So-so", "Bad"
 YES, NO, NOT_SURE = "Yes", "No", "Not sure"
+NO_PROBLEM, NOT_URGENT, DOCTOR_SOON = "No problem", "Not urgent", "Doctor soon"
 
 WELCOME = (
     "Welcome, {name}! This chat is now connected to your clinic's family programme.\n\n"
@@ -129,13 +133,17 @@ CALLBACK_ALREADY = "Already marked as done. Thank you!"
 CALLBACK_NOT_YOURS = "This button is not for this chat."
 CALLBACK_CLOSED = "This lesson is no longer active."
 CHECK_IN_START = (
-    "A short check-in: four questions. If someone is in danger right now, call the emergency "
+    "A short check-in: five questions. If someone is in danger right now, call the emergency "
     "number 115 first. Send /cancel to stop."
 )
-ASK_PHYSICAL = "1/4 How is the patient's physical state today? Choose or type a few words."
-ASK_MOOD = "2/4 How is his or her mood? Choose or type a few words."
-ASK_USE = "3/4 Have you seen any sign of drug or alcohol use?"
-ASK_EMERGENCY = "4/4 Is this an emergency right now?"
+ASK_PHYSICAL = "1/5 How is the patient's physical state today? Choose or type a few words."
+ASK_MOOD = "2/5 How is his or her mood? Choose or type a few words."
+ASK_MEDICAL = (
+    "3/5 Any medical problem (an illness, an injury, a medicine)? Does it need a doctor soon? "
+    "Choose or type a few words."
+)
+ASK_USE = "4/5 Have you seen any sign of drug or alcohol use?"
+ASK_EMERGENCY = "5/5 Is this an emergency right now?"
 PLEASE_CHOOSE = "Please answer with one of the buttons."
 PLEASE_TYPE = "Please type a few words."
 CHECK_IN_CANCELLED = "The check-in was cancelled; nothing was sent."
@@ -156,16 +164,27 @@ _YES_WORDS = frozenset({"yes", "y", "yeah", "yep", "بله", "بلی", "آره",
 _NO_WORDS = frozenset({"no", "n", "nope", "نه", "خیر", "نخیر"})
 _UNSURE_WORDS = frozenset({"not sure", "unsure", "don t know", "dont know", "maybe",
                            "مطمئن نیستم", "نمیدانم", "نمیدونم", "شاید"})
+# A medical answer that means "needs a doctor soon"; any other medical answer is kept as words.
+_DOCTOR_SOON_WORDS = frozenset({"doctor soon", "needs a doctor", "needs a doctor soon",
+                                "نیاز به پزشک", "نیاز به دکتر", "پزشک لازم است"})
 
 _QUESTIONS: dict[str, str] = {
     STEP_PHYSICAL: ASK_PHYSICAL,
     STEP_MOOD: ASK_MOOD,
+    STEP_MEDICAL: ASK_MEDICAL,
     STEP_USE: ASK_USE,
     STEP_EMERGENCY: ASK_EMERGENCY,
+}
+# The steps answered with a button or any words, and the step after each.
+_TYPED_STEPS: dict[str, str] = {
+    STEP_PHYSICAL: STEP_MOOD,
+    STEP_MOOD: STEP_MEDICAL,
+    STEP_MEDICAL: STEP_USE,
 }
 _CHOICES: dict[str, tuple[str, ...]] = {
     STEP_PHYSICAL: (GOOD, SO_SO, BAD),
     STEP_MOOD: (GOOD, SO_SO, BAD),
+    STEP_MEDICAL: (NO_PROBLEM, NOT_URGENT, DOCTOR_SOON),
     STEP_USE: (YES, NO, NOT_SURE),
     STEP_EMERGENCY: (YES, NO),
 }
@@ -400,11 +419,13 @@ def _member_command(context: _Context, chat_id: str, member: LinkedMember,
 def _check_in_step(context: _Context, chat_id: str, member: LinkedMember, step: str,
                    answers: dict[str, Any], text: str) -> Handled:
     language = member.language
-    if step in (STEP_PHYSICAL, STEP_MOOD):
+    if step in _TYPED_STEPS:
         if not text:
             return Handled("other", [_ask(chat_id, language, step, say(language, PLEASE_TYPE))])
-        following = STEP_MOOD if step == STEP_PHYSICAL else STEP_USE
-        return _next_step(context, chat_id, member, following, {**answers, step: text})
+        answered = {**answers, step: text}
+        if step == STEP_MEDICAL:
+            answered[DOCTOR_SOON_KEY] = " ".join(folded_words(text)) in _DOCTOR_SOON_WORDS
+        return _next_step(context, chat_id, member, _TYPED_STEPS[step], answered)
     if step == STEP_USE:
         sign = _sign(text, allow_unsure=True)
         if sign is None:
@@ -435,7 +456,8 @@ def _finish_check_in(context: _Context, chat_id: str, member: LinkedMember,
     check_in = CheckIn(physical=str(answers.get(STEP_PHYSICAL, "")),
                        mood=str(answers.get(STEP_MOOD, "")),
                        signs_of_use=UseSign(answers.get(STEP_USE, UseSign.UNSURE.value)),
-                       emergency=emergency)
+                       emergency=emergency, medical=str(answers.get(STEP_MEDICAL, "")),
+                       needs_doctor_soon=answers.get(DOCTOR_SOON_KEY) is True)
     save_check_in(context.session, member_id=member.id, check_in=check_in, now=context.now,
                   actor=ACTOR)
     language = member.language

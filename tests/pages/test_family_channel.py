@@ -48,7 +48,8 @@ def test_a_telegram_report_ending_in_an_emergency_raises_the_banner(
     with FakeTelegramApi() as telegram:
         settings = Settings(database_url="sqlite://", channels=ChannelSettings(
             telegram=TelegramSettings(api_base=telegram.base_url, bot_token=telegram.token)))
-        for answer in ("/report", "Very sleepy, hard to wake", "Bad", "Not sure", "Yes"):
+        for answer in ("/report", "Very sleepy, hard to wake", "Bad", "Doctor soon", "Not sure",
+                       "Yes"):
             telegram.member_says(CHAT, answer)
             result = poll_once(database.sessions, settings, utc_now, sleep=lambda _s: None)
             assert result.updates == 1 and result.error is None
@@ -57,7 +58,7 @@ def test_a_telegram_report_ending_in_an_emergency_raises_the_banner(
 
     with database.sessions() as session:
         report = session.scalars(select(ConditionReport)).one()
-        assert (report.emergency, report.severity) == (True, "high")
+        assert (report.emergency, report.severity, report.medical) == (True, "high", "Doctor soon")
     at = open_page(supervisor, "pages/home.py")
     assert "Emergency report(s) from families not yet acknowledged: TGREPORT" in texts(at)
     assert any(button.key == "emergency_banner_open" for button in at.button)

@@ -14,7 +14,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from data_access.assignments import assign_module
 from data_access.condition_reports import open_emergency_count
 from data_access.engine import session_factory
-from data_access.intake import OFFSET_KEY, UNKNOWN_CHATS_KEY, read_offset, unknown_chat_count
+from data_access.intake import (
+    OFFSET_KEY,
+    UNKNOWN_CHATS_KEY,
+    CheckIn,
+    UseSign,
+    check_in_severity,
+    read_offset,
+    save_conversation,
+    unknown_chat_count,
+)
 from data_access.invites import create_invite
 from data_access.models import (
     Assignment,
@@ -327,16 +336,22 @@ def test_a_report_ending_in_an_emergency_raises_the_dashboard_banner(
     family = add_family(factory)
 
     converse(telegram_api, factory, settings, "/report")
-    assert "1/4 How is the patient's physical state today?" in last_text(telegram_api)
+    assert "1/5 How is the patient's physical state today?" in last_text(telegram_api)
     keyboard = telegram_api.calls("sendMessage")[-1].fields["reply_markup"]["keyboard"]
     assert keyboard == [[{"text": "Good"}, {"text": "So-so"}, {"text": "Bad"}]]
 
-    converse(telegram_api, factory, settings, "Very sleepy, hard to wake", "Bad", "Not sure")
-    assert last_text(telegram_api) == "4/4 Is this an emergency right now?"
+    converse(telegram_api, factory, settings, "Very sleepy, hard to wake", "Bad")
+    assert last_text(telegram_api).startswith("3/5 Any medical problem")
+    keyboard = telegram_api.calls("sendMessage")[-1].fields["reply_markup"]["keyboard"]
+    assert keyboard == [[{"text": "No problem"}, {"text": "Not urgent"},
+                         {"text": "Doctor soon"}]]
+    converse(telegram_api, factory, settings, "Doctor soon", "Not sure")
+    assert last_text(telegram_api) == "5/5 Is this an emergency right now?"
     with factory() as session:
         step = session.get_one(ChatSession, str(CHAT))
         assert (step.step, step.answers) == ("emergency", {
-            "physical": "Very sleepy, hard to wake", "mood": "Bad", "use": "unsure"})
+            "physical": "Very sleepy, hard to wake", "mood": "Bad", "medical": "Doctor soon",
+            "doctor_soon": True, "use": "unsure"})
 
     converse(telegram_api, factory, settings, "Yes")
 
@@ -349,7 +364,8 @@ def test_a_report_ending_in_an_emergency_raises_the_dashboard_banner(
     with factory() as session:
         report = session.scalars(select(ConditionReport)).one()
         assert (report.member_id, report.patient_id) == (family.member_id, family.patient_id)
-        assert (report.physical, report.mental) == ("Very sleepy, hard to wake", "Bad")
+        assert (report.physical, report.mental, report.medical) == (
+            "Very sleepy, hard to wake", "Bad", "Doctor soon")
         assert report.signs_of_use is None
         assert (report.emergency, report.severity, report.acknowledged_at) == (
             True, "high", None)
@@ -363,15 +379,53 @@ def test_a_calm_report_is_low_and_a_worried_one_moderate(
         telegram_api: FakeTelegramApi) -> None:
     family = add_family(factory)
 
-    converse(telegram_api, factory, settings, "/report", "Good", "Good", "No", "No")
-    converse(telegram_api, factory, settings, "/report", "Good", "افسرده و ناراحت", "no", "no")
+    converse(telegram_api, factory, settings, "/report", "Good", "Good", "No problem", "No",
+             "No")
+    converse(telegram_api, factory, settings, "/report", "Good", "افسرده و ناراحت",
+             "Not urgent", "no", "no")
 
     assert last_text(telegram_api) == "Thank you. Your report has been sent to the clinic."
     with factory() as session:
-        severities = session.scalars(
-            select(ConditionReport.severity).order_by(ConditionReport.id)).all()
-        assert severities == ["low", "moderate"]
+        rows = session.execute(select(ConditionReport.medical, ConditionReport.severity)
+                               .order_by(ConditionReport.id)).all()
+        assert [tuple(row) for row in rows] == [("No problem", "low"), ("Not urgent", "moderate")]
         assert open_emergency_count(session, clinic_ids=[family.clinic_id]) == 0
+
+
+def test_a_patient_who_needs_a_doctor_soon_is_a_moderate_report_not_an_emergency(
+        factory: sessionmaker[Session], settings: Settings,
+        telegram_api: FakeTelegramApi) -> None:
+    family = add_family(factory)
+
+    converse(telegram_api, factory, settings, "/report", "Good", "Good", " needs a  DOCTOR ",
+             "No", "No")
+    converse(telegram_api, factory, settings, "/report", "Good", "Good",
+             "A cough since Monday, he takes his antibiotics", "No", "No")
+
+    assert last_text(telegram_api) == "Thank you. Your report has been sent to the clinic."
+    with factory() as session:
+        rows = session.execute(
+            select(ConditionReport.medical, ConditionReport.severity, ConditionReport.emergency)
+            .order_by(ConditionReport.id)).all()
+        assert [tuple(row) for row in rows] == [
+            ("needs a  DOCTOR", "moderate", False),  # trimmed, as typed
+            ("A cough since Monday, he takes his antibiotics", "low", False)]
+        assert open_emergency_count(session, clinic_ids=[family.clinic_id]) == 0
+
+
+def test_a_check_in_begun_before_the_medical_question_still_ends_in_a_report(
+        factory: sessionmaker[Session], settings: Settings,
+        telegram_api: FakeTelegramApi) -> None:
+    family = add_family(factory)
+    with factory() as session, session.begin():  # as the previous version left it
+        save_conversation(session, chat_id=str(CHAT), member_id=family.member_id, step="use",
+                          answers={"physical": "Good", "mood": "Good"}, now=NOW)
+
+    converse(telegram_api, factory, settings, "No", "No")
+
+    with factory() as session:
+        report = session.scalars(select(ConditionReport)).one()
+        assert (report.physical, report.medical, report.severity) == ("Good", None, "low")
 
 
 def test_a_report_re_asks_unclear_answers_and_can_be_cancelled(
@@ -379,8 +433,10 @@ def test_a_report_re_asks_unclear_answers_and_can_be_cancelled(
         telegram_api: FakeTelegramApi) -> None:
     add_family(factory)
 
-    converse(telegram_api, factory, settings, "/report", "ok", "calm", "perhaps")
-    assert last_text(telegram_api).startswith("Please answer with one of the buttons.")
+    converse(telegram_api, factory, settings, "/report", "ok", "calm", "none", "perhaps")
+    assert last_text(telegram_api) == (
+        "Please answer with one of the buttons.\n\n"
+        "4/5 Have you seen any sign of drug or alcohol use?")
     converse(telegram_api, factory, settings, "/cancel")
 
     assert last_text(telegram_api) == "The check-in was cancelled; nothing was sent."
@@ -398,11 +454,12 @@ def test_a_persian_report_in_persian_words(
     converse(telegram_api, factory, settings, "/report")
     keyboard = telegram_api.calls("sendMessage")[-1].fields["reply_markup"]["keyboard"]
     assert keyboard == [[{"text": "خوب"}, {"text": "متوسط"}, {"text": "بد"}]]
-    converse(telegram_api, factory, settings, "خوب", "متوسط", "بله", "نه")
+    converse(telegram_api, factory, settings, "خوب", "متوسط", "مشکلی نیست", "بله", "نه")
 
     assert last_text(telegram_api) == "سپاس. گزارش شما برای درمانگاه فرستاده شد."
     with factory() as session:
         report = session.scalars(select(ConditionReport)).one()
+        assert report.medical == "مشکلی نیست"
         assert (report.signs_of_use, report.severity, report.emergency) == (True, "high", False)
 
 
@@ -417,6 +474,21 @@ def test_an_old_unfinished_report_does_not_swallow_a_question(
 
     assert count(factory, FamilyQuestion) == 1
     assert count(factory, ChatSession) == 0
+
+
+@pytest.mark.parametrize(("medical", "needs_doctor_soon", "severity"), [
+    ("", False, "low"),
+    ("No problem", False, "low"),
+    ("", True, "moderate"),  # the "Doctor soon" choice, whatever its words
+    ("Fever since yesterday", False, "moderate"),
+    ("عفونت زخم پا", False, "moderate"),
+    ("A seizure this morning", False, "high"),
+])
+def test_the_medical_answer_counts_towards_the_severity(
+        medical: str, needs_doctor_soon: bool, severity: str) -> None:
+    calm = CheckIn(physical="Good", mood="Good", signs_of_use=UseSign.NO, emergency=False,
+                   medical=medical, needs_doctor_soon=needs_doctor_soon)
+    assert check_in_severity(calm) == severity
 
 
 # -- the offset and failures -----------------------------------------------------------------------

@@ -14,7 +14,7 @@ from data_access.assignments import assign_module
 from data_access.engine import session_factory
 from data_access.intake import unknown_chat_count
 from data_access.invites import create_invite
-from data_access.models import Assignment, ContentModule, SupportMember
+from data_access.models import Assignment, ChatSession, ContentModule, SupportMember
 from settings import Settings
 from tests.fakes.telegram_api import FakeTelegramApi
 from tests.telegram.conftest import CLINIC_PHONE
@@ -114,13 +114,21 @@ def test_a_persian_check_in_ending_in_an_emergency_is_answered_in_persian(
 
     converse(telegram_api, factory, settings, "/report")
     assert last_text(telegram_api) == (
-        "یک گزارش کوتاه: چهار سؤال. اگر همین حالا کسی در خطر است، ابتدا با اورژانس ۱۱۵ "
+        "یک گزارش کوتاه: پنج سؤال. اگر همین حالا کسی در خطر است، ابتدا با اورژانس ۱۱۵ "
         "تماس بگیرید. برای توقف /cancel را بفرستید.\n\n"
-        "۱/۴ حال جسمی بیمار امروز چطور است؟ انتخاب کنید یا چند کلمه بنویسید.")
+        "۱/۵ حال جسمی بیمار امروز چطور است؟ انتخاب کنید یا چند کلمه بنویسید.")
     converse(telegram_api, factory, settings, "خواب‌آلود است", "بد")
+    assert last_text(telegram_api).startswith("۳/۵ آیا مشکل پزشکی دارد")
+    keyboard = telegram_api.calls("sendMessage")[-1].fields["reply_markup"]["keyboard"]
+    assert keyboard == [[{"text": "مشکلی نیست"}, {"text": "فوری نیست"},
+                         {"text": "نیاز به پزشک"}]]
+    converse(telegram_api, factory, settings, "نیاز به پزشک")
     converse(telegram_api, factory, settings, "شاید", "نمی‌دانم")
     assert last_text(telegram_api) == (
-        "لطفاً با یکی از دکمه‌ها پاسخ دهید.\n\n۴/۴ آیا همین حالا وضعیت اضطراری است؟")
+        "لطفاً با یکی از دکمه‌ها پاسخ دهید.\n\n۵/۵ آیا همین حالا وضعیت اضطراری است؟")
+    with factory() as session:
+        answers = session.get_one(ChatSession, str(CHAT)).answers
+        assert (answers["medical"], answers["doctor_soon"]) == ("نیاز به پزشک", True)
     keyboard = telegram_api.calls("sendMessage")[-1].fields["reply_markup"]["keyboard"]
     assert keyboard == [[{"text": "بله"}, {"text": "نه"}]]
 
