@@ -3,9 +3,11 @@
 Every file is cut to the reader's role first (``domain.redaction``: no phone, e-mail or Telegram
 for the case team) and every download is audited as an EXPORT (45 CFR 164.312(b)):
 
-- CSV is cheap, so its bytes are ready on the button; Excel and PDF take tenths of a second or
-  more, so Streamlit builds them only when the button is clicked (a callable ``data``, run on a
-  worker thread: it must not call Streamlit, so it gets the database and the user passed in);
+- CSV of a small table is cheap, so its bytes are ready on the button; Excel and PDF take
+  tenths of a second or more, and so does any file of a table a page passes as a function (the
+  worklist at network scale), so Streamlit builds them only when the button is clicked (a
+  callable ``data``, run on a worker thread: it must not call Streamlit, so it gets the
+  database and the user passed in);
 - tables and meeting minutes are audited by the button's ``on_click`` callback, as the outreach
   worklist's CSV always was; the patient summary is audited by ``data_access.patient_summary``
   while its data are gathered, and its button does not rerun the page (a rerun of the record
@@ -47,29 +49,44 @@ def audit_export(user: SignedInUser, entity: str, entity_id: str, summary: str) 
                      entity_id=entity_id, summary=summary)
 
 
-def table_download_buttons(frame: pd.DataFrame, *, file_stem: str, user: SignedInUser,
-                           entity: str, entity_id: str, key_prefix: str,
-                           sheet_name: str = "", disabled: bool = False) -> None:
+def table_download_buttons(frame: pd.DataFrame | Callable[[], pd.DataFrame], *,
+                           file_stem: str, user: SignedInUser, entity: str, entity_id: str,
+                           key_prefix: str, sheet_name: str = "", rows: int | None = None,
+                           disabled: bool = False) -> None:
     """The buttons "Export CSV" and "Export Excel" for ``frame``, redacted for the user's role;
     audited as ``entity``/``entity_id`` with "N rows as CSV" (or Excel).
 
-    Keys: ``{key_prefix}_csv`` and ``{key_prefix}_excel``.
+    ``frame`` may be a function that builds it, with ``rows`` its length for the audit: a
+    page whose table holds thousands of rows (the worklist at network scale) then builds the
+    file only when a button is clicked, not on every run. Keys: ``{key_prefix}_csv`` and
+    ``{key_prefix}_excel``.
     """
-    exported = redact_frame(frame, user.role)
     note = redaction_note(user.role)
+    if callable(frame):
+        build = frame
+        count = 0 if rows is None else rows
+    else:
+        ready = frame
+        count = len(ready)
+
+        def build() -> pd.DataFrame:
+            return ready
+
+    def csv() -> bytes:
+        return csv_bytes(redact_frame(build(), user.role))
 
     def excel() -> bytes:
-        return excel_bytes({sheet_name or file_stem: exported})
+        return excel_bytes({sheet_name or file_stem: redact_frame(build(), user.role)})
 
     with st.container(horizontal=True):
         st.download_button(
-            t("Export CSV"), csv_bytes(exported), file_name=f"{file_stem}.csv", mime=CSV_MIME,
-            on_click=audit_export, key=f"{key_prefix}_csv", disabled=disabled,
-            args=(user, entity, entity_id, f"{len(exported)} rows as CSV{note}"))
+            t("Export CSV"), csv if callable(frame) else csv(), file_name=f"{file_stem}.csv",
+            mime=CSV_MIME, on_click=audit_export, key=f"{key_prefix}_csv", disabled=disabled,
+            args=(user, entity, entity_id, f"{count} rows as CSV{note}"))
         st.download_button(
             t("Export Excel"), excel, file_name=f"{file_stem}.xlsx", mime=XLSX_MIME,
             on_click=audit_export, key=f"{key_prefix}_excel", disabled=disabled,
-            args=(user, entity, entity_id, f"{len(exported)} rows as Excel{note}"))
+            args=(user, entity, entity_id, f"{count} rows as Excel{note}"))
 
 
 def workbook_download_button(sheets: Mapping[str, pd.DataFrame], *, label: str, file_stem: str,

@@ -88,7 +88,9 @@ for group in groups:
     if picked is not None and table_pick is None:
         table_pick = picked
 
-table_download_buttons(export_frame(items), file_stem=f"hamrah-outreach-{as_of.isoformat()}",
+# Built when a button is clicked: thousands of rows at network scale.
+table_download_buttons(lambda: export_frame(items),
+                       file_stem=f"hamrah-outreach-{as_of.isoformat()}", rows=len(items),
                        sheet_name="Outreach", user=user, entity="outreach_worklist",
                        entity_id=as_of.isoformat(), key_prefix="outreach_export",
                        disabled=not items)
