@@ -47,7 +47,8 @@ st.caption(t("{shown} of {total} active patients · as of {date}", shown=len(sho
              total=len(rows), date=shown_date(as_of, user)))
 frame = roster_frame(shown)
 selected = roster_table(frame, key_prefix="patients", user=user)
-table_download_buttons(frame.drop(columns="id"),
+# Built when a button is clicked: up to the network's 10,000 rows.
+table_download_buttons(lambda: frame.drop(columns="id"), rows=len(frame),
                        file_stem=f"hamrah-patients-{as_of.isoformat()}", sheet_name="Patients",
                        user=user, entity="patient_roster", entity_id=as_of.isoformat(),
                        key_prefix="patients_export", disabled=not shown)
