@@ -41,6 +41,8 @@ def worker_panel(user: SignedInUser) -> None:
                t("Oldest waiting: {hours:.1f} h", hours=oldest / 3600) if oldest else ""),
         Figure(t("Failed"), status.failed, t("Gave up after retries, or refused")),
         Figure(t("Blocked: no consent"), status.blocked),
+        Figure(t("To give by phone"), status.by_phone,
+               t("Phone-call families: calls on the outreach worklist")),
     ], key_prefix="worker_panel")
     if status.backlog:
         st.dataframe(pd.DataFrame([{"status": b.status, "channel": b.channel, "messages": b.count}

@@ -13,7 +13,7 @@ from sqlalchemy import CursorResult, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from data_access.models import OutboxMessage, SupportMember, WorkerHeartbeat
-from domain.vocabulary import DeliveryStatus
+from domain.vocabulary import Channel, DeliveryStatus
 
 WORKER_NAME = "worker"
 MAX_DETAIL_CHARS = 1000
@@ -47,10 +47,11 @@ class WorkerStatus:
     detail: str
     backlog: tuple[BacklogCount, ...]  # by status, then channel
     queued: int
-    failed: int
+    failed: int  # given up or refused; messages for phone-call families are in ``by_phone``
     blocked: int
     oldest_queued_at: datetime | None
     oldest_queued_seconds: float | None
+    by_phone: int = 0  # for phone-call families: never sent, a call on the outreach worklist
 
     def is_stale(self, max_age_seconds: float) -> bool:
         """No heartbeat, or none within ``max_age_seconds``: the worker is probably down."""
@@ -74,6 +75,10 @@ def worker_status(session: Session, *, now: datetime, name: str = WORKER_NAME) -
     backlog = tuple(BacklogCount(row[0], row[1], int(row[2])) for row in rows)
     totals = {status: sum(c.count for c in backlog if c.status == status)
               for status in BACKLOG_STATUSES}
+    # The worker refuses a phone-call family's message ("failed") so that staff give it on a
+    # call: that is work for the outreach worklist, not a delivery failure.
+    by_phone = sum(c.count for c in backlog if c.status == DeliveryStatus.FAILED.value
+                   and c.channel == Channel.PHONE_CALL.value)
     queued_since = [row[3] for row in rows
                     if row[0] == DeliveryStatus.QUEUED.value and row[3] is not None]
     oldest = min(queued_since) if queued_since else None
@@ -84,8 +89,9 @@ def worker_status(session: Session, *, now: datetime, name: str = WORKER_NAME) -
         detail="" if heartbeat is None else heartbeat[1],
         backlog=backlog,
         queued=totals[DeliveryStatus.QUEUED.value],
-        failed=totals[DeliveryStatus.FAILED.value],
+        failed=totals[DeliveryStatus.FAILED.value] - by_phone,
         blocked=totals[DeliveryStatus.BLOCKED_NO_CONSENT.value],
         oldest_queued_at=oldest,
         oldest_queued_seconds=None if oldest is None else (now - oldest).total_seconds(),
+        by_phone=by_phone,
     )

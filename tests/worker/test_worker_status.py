@@ -51,6 +51,14 @@ def test_the_backlog_is_counted_by_status_and_channel(session: Session) -> None:
         BacklogCount("queued", "email", 2),
         BacklogCount("queued", "telegram", 1),
     )
-    assert (status.queued, status.failed, status.blocked) == (3, 2, 1)
+    assert (status.queued, status.failed, status.blocked, status.by_phone) == (3, 2, 1, 0)
     assert status.oldest_queued_at == NOW
+    # A phone-call family's message, refused by the worker, is a call to make, not a failure.
+    caller = member(session, home, "C-0", channel="phone_call")
+    (call,) = assign(session, module(session, "MOD-3"), [caller])
+    session.get_one(OutboxMessage, call).status = "failed"
+    session.flush()
+    status = worker_status(session, now=NOW + timedelta(hours=2))
+    assert BacklogCount("failed", "phone_call", 1) in status.backlog
+    assert (status.failed, status.by_phone) == (2, 1)
     assert status.oldest_queued_seconds == 7200.0
