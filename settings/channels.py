@@ -15,6 +15,10 @@ class ChannelSettingsError(ValueError):
     """A channel setting is wrong; the message names it."""
 
 
+IMPLICIT_TLS_PORT = 465
+"""The SMTPS port: a server there speaks TLS from the first byte (RFC 8314)."""
+
+
 @dataclass(frozen=True)
 class TelegramSettings:
     api_base: str = "https://api.telegram.org"
@@ -32,6 +36,7 @@ class SmtpSettings:
     host: str = ""
     port: int = 587
     starttls: bool = True
+    implicit_tls: bool = False  # TLS from the first byte (SMTPS); by default on port 465
     username: str = ""
     password: str = ""
     sender: str = "hamrah@localhost"
@@ -119,6 +124,8 @@ def load_channel_settings(env: Mapping[str, str]) -> ChannelSettings:
             host=env.get("HAMRAH_SMTP_HOST", "").strip(),
             port=_int(env, "HAMRAH_SMTP_PORT", 587),
             starttls=_flag(env, "HAMRAH_SMTP_STARTTLS", True),
+            implicit_tls=_flag(env, "HAMRAH_SMTP_IMPLICIT_TLS",
+                               _int(env, "HAMRAH_SMTP_PORT", 587) == IMPLICIT_TLS_PORT),
             username=env.get("HAMRAH_SMTP_USERNAME", "").strip(),
             password=env.get("HAMRAH_SMTP_PASSWORD", ""),
             sender=env.get("HAMRAH_SMTP_FROM", "").strip() or "hamrah@localhost",

@@ -62,10 +62,13 @@ class SecureMailbox:
 
     received: list[tuple[list[str], bool, Any]] = field(default_factory=list)
 
-    async def handle_DATA(self, _server: SMTPServer, session: SMTPSession,
+    async def handle_DATA(self, server: SMTPServer, session: SMTPSession,
                           envelope: Envelope) -> str:
-        self.received.append((list(envelope.rcpt_tos), session.ssl is not None,
-                              session.auth_data))
+        # session.ssl is set by STARTTLS; a connection that is TLS from the first byte shows
+        # on its transport.
+        encrypted = (session.ssl is not None
+                     or server.transport.get_extra_info("ssl_object") is not None)
+        self.received.append((list(envelope.rcpt_tos), encrypted, session.auth_data))
         return "250 Message accepted for delivery"
 
 
@@ -144,3 +147,53 @@ def test_a_certificate_that_cannot_be_verified_stops_the_login(
     assert "CERTIFICATE_VERIFY_FAILED" in str(raised.value)
     assert not raised.value.permanent
     assert secure_server.mailbox.received == []
+
+
+@pytest.fixture
+def implicit_tls_server(tmp_path: Path) -> Iterator[SecureServer]:
+    """A server that speaks TLS from the first byte (SMTPS, as on port 465) and wants a login."""
+    cert_path, key_path = self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_path, key_path)
+    mailbox = SecureMailbox()
+    # auth_require_tls only knows STARTTLS: here every byte is already encrypted.
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port(),
+                            ssl_context=context, auth_required=True, auth_require_tls=False,
+                            authenticator=authenticator)
+    controller.start()
+    try:
+        yield SecureServer(controller.port, mailbox, cert_path)
+    finally:
+        controller.stop()
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_tls_from_the_first_byte_delivers_the_mail(
+        implicit_tls_server: SecureServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(implicit_tls_server.certificate))
+    settings = settings_from_env(implicit_tls_server, HAMRAH_SMTP_IMPLICIT_TLS="true")
+    assert settings.implicit_tls
+    EmailAdapter(settings, timeout=5).send(MESSAGE)
+    assert implicit_tls_server.mailbox.received == [(["maryam@example.org"], True, USERNAME)]
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_a_plain_connection_to_a_tls_only_server_sends_nothing(
+        implicit_tls_server: SecureServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(implicit_tls_server.certificate))
+    adapter = EmailAdapter(settings_from_env(implicit_tls_server), timeout=2)
+    with pytest.raises(SendError):
+        adapter.send(MESSAGE)
+    assert implicit_tls_server.mailbox.received == []
+
+
+@pytest.mark.parametrize(("env", "implicit"), [
+    ({}, False),
+    ({"HAMRAH_SMTP_PORT": "465"}, True),
+    ({"HAMRAH_SMTP_PORT": "465", "HAMRAH_SMTP_IMPLICIT_TLS": "false"}, False),
+    ({"HAMRAH_SMTP_PORT": "2465", "HAMRAH_SMTP_IMPLICIT_TLS": "true"}, True),
+])
+def test_tls_from_the_first_byte_is_on_by_default_on_port_465(env: dict[str, str],
+                                                              implicit: bool) -> None:
+    settings = load_channel_settings({"HAMRAH_SMTP_HOST": "mail.example.org", **env}).smtp
+    assert settings.implicit_tls is implicit

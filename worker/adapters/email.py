@@ -1,8 +1,9 @@
 """E-mail through SMTP (``smtplib``): one connection per message, UTF-8 text, no tracking.
 
 The Message-ID is built from the message's idempotency key, so the same outbox message always
-carries the same id (mail systems and people can tell a copy). Port 465 speaks TLS from the
-first byte; any other port uses STARTTLS when ``starttls`` is set. Errors are sorted for the
+carries the same id (mail systems and people can tell a copy). With ``implicit_tls`` (the default
+on port 465) the connection speaks TLS from the first byte; otherwise it uses STARTTLS when
+``starttls`` is set. Errors are sorted for the
 worker: a 5xx reply is permanent, a 4xx reply or a connection that fails before the message was
 handed over is transient, and a connection lost while the server was taking the message is
 permanent, because the server may have accepted it and at most once beats twice.
@@ -25,7 +26,6 @@ from worker.adapters.base import OutgoingMessage, SendError
 
 CHANNEL = "email"
 TIMEOUT_SECONDS = 30.0
-IMPLICIT_TLS_PORT = 465
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024  # larger module files go as a note, not an attachment
 
 # Subjects never name the clinic's kind of treatment: others may see a family member's inbox.
@@ -104,14 +104,14 @@ class EmailAdapter:
         smtp = self.settings
         context = ssl.create_default_context()
         client: smtplib.SMTP
-        if smtp.port == IMPLICIT_TLS_PORT:
+        if smtp.implicit_tls:
             client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=self.timeout,
                                       context=context)
         else:
             client = smtplib.SMTP(smtp.host, smtp.port, timeout=self.timeout)
         try:
             client.ehlo()
-            if smtp.starttls and smtp.port != IMPLICIT_TLS_PORT:
+            if smtp.starttls and not smtp.implicit_tls:
                 client.starttls(context=context)
                 client.ehlo()
             if smtp.username:
