@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 import ssl
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -88,20 +89,31 @@ class SecureServer:
     certificate: Path
 
 
-@pytest.fixture
-def secure_server(tmp_path: Path) -> Iterator[SecureServer]:
-    cert_path, key_path = self_signed(tmp_path)
+@contextmanager
+def tls_server(folder: Path, context_option: str, **options: Any) -> Iterator[SecureServer]:
+    """An aiosmtpd server on loopback that wants a login, with a certificate made for the test
+    given as ``context_option``: ``tls_context`` for STARTTLS, ``ssl_context`` for TLS from the
+    first byte."""
+    cert_path, key_path = self_signed(folder)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_path, key_path)
     mailbox = SecureMailbox()
     controller = Controller(mailbox, hostname="127.0.0.1", port=free_port(),
-                            tls_context=context, require_starttls=True, auth_required=True,
-                            auth_require_tls=True, authenticator=authenticator)
+                            auth_required=True, authenticator=authenticator,
+                            **{context_option: context}, **options)
     controller.start()
     try:
         yield SecureServer(controller.port, mailbox, cert_path)
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def secure_server(tmp_path: Path) -> Iterator[SecureServer]:
+    """STARTTLS required before the login (port 587 style)."""
+    with tls_server(tmp_path, "tls_context", require_starttls=True,
+                    auth_require_tls=True) as server:
+        yield server
 
 
 def settings_from_env(server: SecureServer, **env: str) -> SmtpSettings:
@@ -151,20 +163,10 @@ def test_a_certificate_that_cannot_be_verified_stops_the_login(
 
 @pytest.fixture
 def implicit_tls_server(tmp_path: Path) -> Iterator[SecureServer]:
-    """A server that speaks TLS from the first byte (SMTPS, as on port 465) and wants a login."""
-    cert_path, key_path = self_signed(tmp_path)
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert_path, key_path)
-    mailbox = SecureMailbox()
-    # auth_require_tls only knows STARTTLS: here every byte is already encrypted.
-    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port(),
-                            ssl_context=context, auth_required=True, auth_require_tls=False,
-                            authenticator=authenticator)
-    controller.start()
-    try:
-        yield SecureServer(controller.port, mailbox, cert_path)
-    finally:
-        controller.stop()
+    """A server that speaks TLS from the first byte (SMTPS, as on port 465) and wants a login.
+    auth_require_tls only knows STARTTLS: here every byte is already encrypted."""
+    with tls_server(tmp_path, "ssl_context", auth_require_tls=False) as server:
+        yield server
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
