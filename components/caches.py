@@ -13,4 +13,5 @@ def clear_patient_caches() -> None:
     outreach_data.worklist_items.clear()
     outreach_data.urgent_count.clear()
     meeting_views.proposed_agenda.clear()
+    meeting_views.clinic_patient_choices.clear()
     overview_data.overview.clear()

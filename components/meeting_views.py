@@ -21,7 +21,7 @@ import streamlit as st
 from components.dates import date_field, shown_date
 from components.resources import database
 from components.state import SignedInUser, meeting_position, set_meeting_position
-from data_access.meetings import MeetingSummary, agenda_candidates
+from data_access.meetings import MeetingSummary, agenda_candidates, clinic_patients
 from domain.meetings import MAX_WHAT_CHARS, AgendaEntry, agenda_details, reasons_text
 from domain.readiness import Criterion, criteria_as_shown, is_step_down_ready
 from domain.text import t
@@ -72,6 +72,15 @@ def proposed_agenda(clinic_id: int, on: date, language: str, _settings: Settings
     with database(database_url).sessions() as session:
         return agenda_candidates(session, clinic_id=clinic_id, on=on,
                                  clinical=_settings.clinical, outreach=_settings.outreach)
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def clinic_patient_choices(clinic_id: int, database_url: str) -> list[tuple[int, str, str]]:
+    """(id, code, name) of every patient of one clinic, for adding patients by hand: thousands
+    at network scale, read once per ten minutes or after a write to patients. Called only after
+    the page's permission check (the clinic is one of the user's)."""
+    with database(database_url).sessions() as session:
+        return clinic_patients(session, clinic_id=clinic_id)
 
 
 def agenda_frame(entries: Sequence[AgendaEntry], names: Mapping[int, str],

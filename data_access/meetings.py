@@ -29,8 +29,7 @@ from data_access.models import (
     StaffClinic,
     StaffUser,
 )
-from data_access.outreach import outreach_worklist
-from data_access.signals import patient_signal_list
+from data_access.outreach import outreach_facts, worklist_patient_facts
 from domain.access import ACTION_OWNERS, may_complete_action
 from domain.meetings import (
     ActionItemError,
@@ -46,9 +45,11 @@ from domain.meetings import (
 )
 from domain.meetings import agenda_candidates as choose_candidates
 from domain.outreach import DEFAULT_OUTREACH_THRESHOLDS, OutreachThresholds
+from domain.outreach import worklist as build_worklist
+from domain.signals import patient_signals
 from domain.text import t
 from domain.thresholds import DEFAULT_THRESHOLDS, ClinicalThresholds
-from domain.vocabulary import AuditAction, Role
+from domain.vocabulary import AuditAction, Phase, Role
 
 
 class MeetingError(ValueError):
@@ -139,12 +140,19 @@ def agenda_candidates(
     outreach: OutreachThresholds = DEFAULT_OUTREACH_THRESHOLDS,
 ) -> list[AgendaEntry]:
     """The patients of one clinic to propose for a meeting held ``on`` a day, in agenda order
-    (``domain.meetings.agenda_candidates``); a constant number of grouped queries."""
-    worklist = outreach_worklist(session, clinic_ids=[clinic_id], as_of=on, clinical=clinical,
-                                 outreach=outreach)
-    # Step-down readiness needs no retention: its taken-day masks are left out.
-    signals = patient_signal_list(session, clinic_ids=[clinic_id], as_of=on,
-                                  thresholds=clinical, with_retention=False)
+    (``domain.meetings.agenda_candidates``); a constant number of grouped queries.
+
+    The worklist and the step-down signals start from one read of the clinic's patients
+    (without retention: readiness needs none); the signals are those of the active patients,
+    as on the roster (the worklist also keeps the recently discharged)."""
+    facts = worklist_patient_facts(session, clinic_ids=[clinic_id], as_of=on, clinical=clinical,
+                                   outreach=outreach)
+    worklist = build_worklist(
+        outreach_facts(session, clinic_ids=[clinic_id], as_of=on, clinical=clinical,
+                       outreach=outreach, clinical_facts=facts),
+        on, outreach)
+    signals = [patient_signals(fact, on, clinical) for fact in facts
+               if fact.phase != Phase.DISCHARGED]
     due = due_actions(session, clinic_ids=[clinic_id])
     return choose_candidates(worklist, signals, due, on=on)
 

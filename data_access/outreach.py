@@ -48,7 +48,12 @@ from domain.outreach import (
     urgent_count,
     worklist,
 )
-from domain.signals import current_missed_streak, shown_adherence, window_adherence
+from domain.signals import (
+    PatientFacts,
+    current_missed_streak,
+    shown_adherence,
+    window_adherence,
+)
 from domain.text import t
 from domain.thresholds import DEFAULT_THRESHOLDS, ClinicalThresholds
 from domain.vocabulary import AuditAction, Channel, DeliveryStatus, OutreachOutcome, Phase
@@ -245,6 +250,23 @@ def _latest_attempts(session: Session, conditions: list[ColumnElement[bool]],
     return {row[0]: (row[1], row[2], row[3]) for row in rows}
 
 
+def worklist_patient_facts(
+    session: Session,
+    *,
+    clinic_ids: Sequence[int],
+    as_of: date,
+    patient_ids: Sequence[int] | None = None,
+    clinical: ClinicalThresholds = DEFAULT_THRESHOLDS,
+    outreach: OutreachThresholds = DEFAULT_OUTREACH_THRESHOLDS,
+) -> list[PatientFacts]:
+    """The clinical facts the worklist starts from: every active patient and those discharged
+    in the last ``post_discharge_days``, without retention (no outreach rule reads it, and its
+    gaps are the costliest aggregate)."""
+    since = as_of - timedelta(days=outreach.post_discharge_days)
+    return patient_facts(session, clinic_ids=clinic_ids, as_of=as_of, patient_ids=patient_ids,
+                         discharged_since=since, thresholds=clinical, with_retention=False)
+
+
 def outreach_facts(
     session: Session,
     *,
@@ -253,14 +275,18 @@ def outreach_facts(
     patient_ids: Sequence[int] | None = None,
     clinical: ClinicalThresholds = DEFAULT_THRESHOLDS,
     outreach: OutreachThresholds = DEFAULT_OUTREACH_THRESHOLDS,
+    clinical_facts: Sequence[PatientFacts] | None = None,
 ) -> list[OutreachFacts]:
     """The outreach facts of every active patient and of those discharged in the last
-    ``post_discharge_days`` (their families stay on the worklist for that time)."""
+    ``post_discharge_days`` (their families stay on the worklist for that time).
+
+    ``clinical_facts``: those patients' :func:`worklist_patient_facts`, when the caller has
+    read them already for other signals (the meeting agenda), so they are not read twice."""
     since = as_of - timedelta(days=outreach.post_discharge_days)
-    # No retention: no outreach rule reads it, and its gaps are the costliest aggregate.
-    clinical_facts = patient_facts(session, clinic_ids=clinic_ids, as_of=as_of,
-                                   patient_ids=patient_ids, discharged_since=since,
-                                   thresholds=clinical, with_retention=False)
+    if clinical_facts is None:
+        clinical_facts = worklist_patient_facts(session, clinic_ids=clinic_ids, as_of=as_of,
+                                                patient_ids=patient_ids, clinical=clinical,
+                                                outreach=outreach)
     conditions = patient_conditions(clinic_ids, as_of, patient_ids, discharged_since=since)
     psychologists = {row[0]: row[1] for row in session.execute(
         select(Patient.id, Patient.psychologist_id).where(*conditions)

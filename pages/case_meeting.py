@@ -34,7 +34,6 @@ from data_access.meetings import (
     MeetingError,
     action_owners,
     add_action_item,
-    clinic_patients,
     close_meeting,
     meeting_agenda,
     meeting_minutes,
@@ -116,8 +115,7 @@ def choose_meeting() -> None:
     held_on = meeting_day.day
     candidates = meeting_views.proposed_agenda(clinic_id, held_on, user.language, settings,
                                                settings.database_url)
-    with db.sessions() as session:
-        patients = clinic_patients(session, clinic_id=clinic_id)
+    patients = meeting_views.clinic_patient_choices(clinic_id, settings.database_url)
     names = {pid: name for pid, _, name in patients}
     codes = {pid: code for pid, code, _ in patients}
     audit_view(user, entity="case_meeting_candidates", entity_id=f"{clinic_id}:{held_on}",

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction
 
+from data_access.demo import build_demo
 from data_access.meetings import (
     MeetingError,
     action_owners,
@@ -21,6 +22,7 @@ from data_access.meetings import (
     clinic_patients,
     close_meeting,
     complete_action_item,
+    due_actions,
     meeting_agenda,
     meeting_minutes,
     open_action_items,
@@ -33,12 +35,16 @@ from data_access.models import (
     AuditLog,
     CaseMeeting,
     CaseMeetingPatient,
+    Clinic,
     Patient,
     StaffUser,
 )
+from data_access.outreach import outreach_worklist
 from data_access.schema import alembic_config, is_up_to_date, upgrade_to_head
+from data_access.signals import patient_signal_list
 from data_access.staff import add_user
 from domain.meetings import ActionItemError, AgendaEntry, AgendaReason, meeting_agenda_order
+from domain.meetings import agenda_candidates as choose_candidates
 from domain.vocabulary import Role
 from tests import builders
 from tests.data_access.test_patient_signals import add_doses, days
@@ -350,3 +356,19 @@ def test_migration_0006_downgrades_and_upgrades_again(engine: Engine) -> None:
     assert is_up_to_date(engine)
     assert {"case_meeting", "case_meeting_patient", "action_item"} <= set(
         inspect(engine).get_table_names())
+
+
+def test_the_agenda_reads_the_clinic_once_and_proposes_what_the_separate_reads_give(
+        session: Session) -> None:
+    """The agenda derives the worklist and the step-down signals from one read of the clinic;
+    on a generated network it proposes exactly what the worklist and the roster's signals,
+    read apart, propose."""
+    with session.begin():
+        build_demo(session, patients=60, days=200, seed=5, as_of=AS_OF)
+    for clinic_id in session.scalars(select(Clinic.id).order_by(Clinic.id)):
+        apart = choose_candidates(
+            outreach_worklist(session, clinic_ids=[clinic_id], as_of=AS_OF),
+            patient_signal_list(session, clinic_ids=[clinic_id], as_of=AS_OF),
+            due_actions(session, clinic_ids=[clinic_id]), on=AS_OF)
+        assert apart  # the network has patients to discuss
+        assert agenda_candidates(session, clinic_id=clinic_id, on=AS_OF) == apart
