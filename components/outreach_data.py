@@ -22,7 +22,6 @@ from data_access.outreach import (
     urgent_patient_count,
     worklist_context,
 )
-from data_access.roster import psychologist_names
 from domain.outreach import WorklistItem
 from domain.redaction import redact_contacts
 from domain.vocabulary import Role
@@ -35,8 +34,9 @@ def worklist_items(clinic_ids: tuple[int, ...], as_of: date, language: str, _set
                    database_url: str) -> tuple[WorklistItem, ...]:
     """The clinics' worklist (reasons and tiers, no contact details), shared by their roles.
     The reasons are written in ``language`` whatever the calling run reads, so an entry of the
-    cache holds the language of its key. A shared resource of frozen items, not a pickled copy
-    per run (see :func:`worklist`)."""
+    cache holds the language of its key. ``st.cache_resource``: every run shares the same
+    tuple of frozen items, where an ``st.cache_data`` copy took 0.3-0.8 s of each warm Outreach
+    run to unpickle at 10,000 patients (bench/README.md); it holds no contact details."""
     with interface_language(language), database(database_url).sessions() as session:
         return tuple(outreach_worklist(session, clinic_ids=clinic_ids, as_of=as_of,
                                        clinical=_settings.clinical, outreach=_settings.outreach))
@@ -66,10 +66,3 @@ def worklist_contexts(items: Sequence[WorklistItem], as_of: date, role: Role,
     return {patient_id: replace(entry, members=tuple(redact_contacts(member, role)
                                                      for member in entry.members))
             for patient_id, entry in context.items()}
-
-
-@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
-def psychologists(clinic_ids: tuple[int, ...], database_url: str) -> dict[int, str]:
-    """The Outreach filter's choices: the psychologists of the clinics' patients by id."""
-    with database(database_url).sessions() as session:
-        return psychologist_names(session, clinic_ids=clinic_ids)

@@ -26,7 +26,7 @@ from data_access.patient_record import (
     screen_frame,
 )
 from data_access.questions import clinic_deadline
-from data_access.roster import psychologist_usernames, roster_extras
+from data_access.roster import Psychologist, clinic_psychologists, roster_extras
 from data_access.signals import patient_signal_list
 from domain.calendars import week_start
 from domain.dose_calendar import DoseRow
@@ -57,9 +57,10 @@ def roster(clinic_ids: tuple[int, ...], as_of: date, role: str, _settings: Setti
 
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
-def psychologists(clinic_ids: tuple[int, ...], database_url: str) -> list[str]:
+def psychologists(clinic_ids: tuple[int, ...], database_url: str) -> list[Psychologist]:
+    """The psychologists of the clinics' patients (the Patients and Outreach filters)."""
     with database(database_url).sessions() as session:
-        return psychologist_usernames(session, clinic_ids=clinic_ids)
+        return clinic_psychologists(session, clinic_ids=clinic_ids)
 
 
 @dataclass(frozen=True)

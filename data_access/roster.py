@@ -7,6 +7,7 @@ statements however many patients there are.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, func, select
@@ -90,22 +91,22 @@ def roster_extras(session: Session, *, clinic_ids: Sequence[int],
     return extras
 
 
-def psychologist_usernames(session: Session, *, clinic_ids: Sequence[int]) -> list[str]:
-    rows = session.scalars(
-        select(StaffUser.username).distinct()
-        .join(Patient, Patient.psychologist_id == StaffUser.id)
-        .where(Patient.clinic_id.in_(list(clinic_ids)))
-        .order_by(StaffUser.username)
-    )
-    return list(rows)
+@dataclass(frozen=True)
+class Psychologist:
+    """A psychologist of the clinics' patients: the roster filters by username, the worklist
+    names staff by display name."""
+
+    id: int
+    username: str
+    name: str
 
 
-def psychologist_names(session: Session, *, clinic_ids: Sequence[int]) -> dict[int, str]:
-    """The psychologists of the clinics' patients by id, with their display names (as the
-    worklist's rows name them), in name order."""
+def clinic_psychologists(session: Session, *, clinic_ids: Sequence[int]) -> list[Psychologist]:
+    """The psychologists of the clinics' patients, by username."""
     rows = session.execute(
-        select(StaffUser.id, StaffUser.display_name)
+        select(StaffUser.id, StaffUser.username, StaffUser.display_name)
         .where(StaffUser.id.in_(select(Patient.psychologist_id)
                                 .where(Patient.clinic_id.in_(list(clinic_ids)))))
+        .order_by(StaffUser.username)
     ).all()
-    return dict(sorted(((row[0], row[1]) for row in rows), key=lambda pair: pair[1]))
+    return [Psychologist(id=row[0], username=row[1], name=row[2]) for row in rows]

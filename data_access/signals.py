@@ -217,7 +217,7 @@ def patient_signal_list(
     with_retention: bool = True,
 ) -> list[PatientSignals]:
     """The signals of every patient of :func:`patient_facts`. ``with_retention=False`` for a
-    screen that shows no retention (the roster, the meeting agenda): ``retained_90`` and
+    screen that shows no retention (the roster): ``retained_90`` and
     ``retained_180`` are then None, and the costliest aggregate, the horizons' taken days (a
     third of a second of 0.55 at network scale on SQLite), is not read."""
     facts = patient_facts(session, clinic_ids=clinic_ids, as_of=as_of, patient_ids=patient_ids,

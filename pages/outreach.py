@@ -11,7 +11,7 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from components import outreach_data
+from components import outreach_data, patient_data
 from components.auth import require_page
 from components.caches import clear_patient_caches
 from components.dates import date_field, dates_as_shown, shown_date
@@ -55,7 +55,8 @@ tier_column, reason_column, psychologist_column = st.columns(3)
 tiers = tier_column.multiselect(t("Tier"), list(Tier), format_func=str, key="outreach_tier")
 reasons = reason_column.multiselect(t("Reason"), list(ReasonCode), format_func=str,
                                     key="outreach_reason")
-names = outreach_data.psychologists(user.clinic_ids, settings.database_url)
+psychologists = patient_data.psychologists(user.clinic_ids, settings.database_url)
+names = {p.id: p.name for p in psychologists}
 psychologist_id = psychologist_column.selectbox(
     t("Psychologist"), [None, *names],
     format_func=lambda pid: t("All") if pid is None else names[pid], key="outreach_psychologist")

@@ -28,6 +28,7 @@ with st.spinner(t("Computing adherence and flags…")):
     rows = patient_data.roster(user.clinic_ids, as_of, user.role.value, settings,
                                settings.database_url)
 
+psychologists = patient_data.psychologists(user.clinic_ids, settings.database_url)
 search_column, phase_column, medication_column, psychologist_column, flag_column = st.columns(
     [2, 1, 1, 1, 1])
 chosen = RosterFilter(
@@ -38,8 +39,7 @@ chosen = RosterFilter(
     medications=medication_column.multiselect(t("Medication"), values(Medication),
                                               key="roster_medication"),
     psychologists=psychologist_column.multiselect(
-        t("Psychologist"), patient_data.psychologists(user.clinic_ids, settings.database_url),
-        key="roster_psychologist"),
+        t("Psychologist"), [p.username for p in psychologists], key="roster_psychologist"),
     flags=flag_column.multiselect(t("Flag"), values(Flag), key="roster_flag"),
 )
 shown = filter_roster(rows, chosen)
