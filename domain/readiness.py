@@ -3,13 +3,17 @@
 The Derbyshire Healthcare NHS Foundation Trust report (2019) found that pushing recovery too fast
 raised relapse and accidental overdose deaths, so a step down is suggested only when every
 criterion holds: long enough in the phase, good adherence, no unexpected positive urine screen
-recently and no current run of missed doses. Each criterion carries its value and its requirement
-as text so that the screen can show why a patient is or is not ready; readiness informs the
+recently and no current run of missed doses. Each criterion can say what was found and what is
+required, so that the screen can show why a patient is or is not ready; readiness informs the
 clinician, it never moves a patient.
 
-A value that names a date (the last unexpected positive) writes it in ISO and keeps the date
-(``Criterion.day``), so that a screen writes it as its reader reads dates
-(:func:`criteria_as_shown`): the criteria are computed once and shared by every reader.
+A criterion keeps the facts (the amount found, the amount required, the date found) and writes
+its texts only when a screen reads them (``Criterion.value``, ``Criterion.required``): the
+criteria are computed once per patient and shared by every reader through the cache, so texts
+written then would be in the language and digits of whoever filled the cache first, and the
+roster of 10,000 patients (issue 8), which shows none of them, would pay for eight per patient.
+A value that names a date (the last unexpected positive) writes it in ISO unless a screen has
+written the date as its reader reads dates (:func:`criteria_as_shown`).
 """
 
 from __future__ import annotations
@@ -35,13 +39,51 @@ class CriterionCode(StrEnum):
 @dataclass(frozen=True)
 class Criterion:
     """One piece of step-down evidence: whether it holds, what was found, what is required,
-    and the date what was found names (``day``), if any."""
+    and the date what was found names (``day``), if any.
+
+    ``found`` is the amount found (days in the phase, the adherence share, days of the missed
+    streak; None for adherence without a scheduled day and for the screen criterion, whose
+    finding is ``day``); ``threshold`` is the amount required (days, or a share for adherence).
+    ``day_shown`` is ``day`` as a screen writes it for its reader, set by
+    :func:`criteria_as_shown`; a plain text rather than the writing function, so that a
+    criterion stays hashable and picklable for the cache.
+    """
 
     code: CriterionCode
     met: bool
-    value: str
-    required: str
+    found: int | float | None
+    threshold: int | float
     day: date | None = None
+    day_shown: str | None = None
+
+    @property
+    def value(self) -> str:
+        """What was found, in the language of the reader (the context of the read)."""
+        match self.code:
+            case CriterionCode.ADHERENCE_28D:
+                if self.found is None:
+                    return t("no scheduled days")
+                return t("{percent} %", percent=_whole_percent(self.found))
+            case CriterionCode.NO_UNEXPECTED_POSITIVE:
+                if self.day is None:
+                    return t("none in {days} days", days=self.threshold)
+                shown = self.day.isoformat() if self.day_shown is None else self.day_shown
+                return t("last unexpected positive {date}", date=shown)
+            case _:
+                return t("{days} days", days=self.found)
+
+    @property
+    def required(self) -> str:
+        """What is required, in the language of the reader (the context of the read)."""
+        match self.code:
+            case CriterionCode.DAYS_IN_PHASE:
+                return t("at least {days} days", days=self.threshold)
+            case CriterionCode.ADHERENCE_28D:
+                return t("at least {percent} %", percent=_whole_percent(self.threshold))
+            case CriterionCode.NO_UNEXPECTED_POSITIVE:
+                return t("no unexpected positive screen in {days} days", days=self.threshold)
+            case CriterionCode.NO_MISSED_STREAK:
+                return t("no missed dose now (streak 0)")
 
 
 def step_down_readiness(
@@ -52,7 +94,7 @@ def step_down_readiness(
     missed_streak: int,
     thresholds: ClinicalThresholds = DEFAULT_THRESHOLDS,
 ) -> list[Criterion]:
-    """The four step-down criteria of stepped care, each with its value and requirement.
+    """The four step-down criteria of stepped care, each with its facts and requirement.
 
     Derbyshire Healthcare NHS Foundation Trust report (2019): step down only on evidence of time
     stable, adherence and negative screens. Unknown adherence (no scheduled day) is not evidence,
@@ -60,21 +102,30 @@ def step_down_readiness(
     missing doses now is not showing the stability a step down needs.
     ``last_unexpected_positive_on`` is the latest unexpected positive on or before ``as_of``.
     """
+    required_days = thresholds.step_down_min_days_in_phase
+    required_adherence = thresholds.step_down_min_adherence
+    clean_days = thresholds.step_down_clean_screen_days
+    window_start, _ = window_bounds(as_of, clean_days)
     return [
-        _days_in_phase(days_in_phase, thresholds),
-        _adherence(adherence, thresholds),
-        _no_unexpected_positive(last_unexpected_positive_on, as_of, thresholds),
-        _no_missed_streak(missed_streak, thresholds),
+        Criterion(CriterionCode.DAYS_IN_PHASE, days_in_phase >= required_days,
+                  days_in_phase, required_days),
+        Criterion(CriterionCode.ADHERENCE_28D,
+                  adherence is not None and adherence >= required_adherence,
+                  adherence, required_adherence),
+        Criterion(CriterionCode.NO_UNEXPECTED_POSITIVE,
+                  last_unexpected_positive_on is None
+                  or last_unexpected_positive_on < window_start,
+                  None, clean_days, day=last_unexpected_positive_on),
+        Criterion(CriterionCode.NO_MISSED_STREAK, missed_streak == 0, missed_streak, 0),
     ]
 
 
 def criteria_as_shown(criteria: Sequence[Criterion],
                       shown: Callable[[date], str]) -> list[Criterion]:
     """The criteria with the date of each value written by ``shown`` (a page passes
-    ``components.dates.shown_date`` for its reader); a value without a date is kept."""
-    return [replace(criterion, value=_last_positive_text(criterion.day, shown))
-            if criterion.code is CriterionCode.NO_UNEXPECTED_POSITIVE and criterion.day
-            else criterion
+    ``components.dates.shown_date`` for its reader); a criterion without a date is kept."""
+    return [replace(criterion, day_shown=shown(criterion.day))
+            if criterion.day is not None else criterion
             for criterion in criteria]
 
 
@@ -82,63 +133,6 @@ def is_step_down_ready(criteria: Sequence[Criterion]) -> bool:
     """True only when there are criteria and every one is met: one gap in the evidence is enough
     to wait, because a step down that comes too early costs more than one that comes late."""
     return bool(criteria) and all(criterion.met for criterion in criteria)
-
-
-def _days_in_phase(days_in_phase: int, thresholds: ClinicalThresholds) -> Criterion:
-    required_days = thresholds.step_down_min_days_in_phase
-    return Criterion(
-        code=CriterionCode.DAYS_IN_PHASE,
-        met=days_in_phase >= required_days,
-        value=t("{days} days", days=days_in_phase),
-        required=t("at least {days} days", days=required_days),
-    )
-
-
-def _adherence(adherence: float | None, thresholds: ClinicalThresholds) -> Criterion:
-    required = thresholds.step_down_min_adherence
-    if adherence is None:
-        value = t("no scheduled days")
-    else:
-        value = t("{percent} %", percent=_whole_percent(adherence))
-    return Criterion(
-        code=CriterionCode.ADHERENCE_28D,
-        met=adherence is not None and adherence >= required,
-        value=value,
-        required=t("at least {percent} %", percent=_whole_percent(required)),
-    )
-
-
-def _no_unexpected_positive(
-    last_unexpected_positive_on: date | None, as_of: date, thresholds: ClinicalThresholds
-) -> Criterion:
-    clean_days = thresholds.step_down_clean_screen_days
-    window_start, _ = window_bounds(as_of, clean_days)
-    if last_unexpected_positive_on is None:
-        met = True
-        value = t("none in {days} days", days=clean_days)
-    else:
-        met = last_unexpected_positive_on < window_start
-        value = _last_positive_text(last_unexpected_positive_on, date.isoformat)
-    return Criterion(
-        code=CriterionCode.NO_UNEXPECTED_POSITIVE,
-        met=met,
-        value=value,
-        required=t("no unexpected positive screen in {days} days", days=clean_days),
-        day=last_unexpected_positive_on,
-    )
-
-
-def _last_positive_text(day: date, shown: Callable[[date], str]) -> str:
-    return t("last unexpected positive {date}", date=shown(day))
-
-
-def _no_missed_streak(missed_streak: int, thresholds: ClinicalThresholds) -> Criterion:
-    return Criterion(
-        code=CriterionCode.NO_MISSED_STREAK,
-        met=missed_streak == 0,
-        value=t("{days} days", days=missed_streak),
-        required=t("no missed dose now (streak 0)"),
-    )
 
 
 def _whole_percent(share: float) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from datetime import date
 
 import pytest
@@ -39,18 +40,16 @@ def readiness(**changes: object) -> list[Criterion]:
 
 def test_all_met_is_ready_and_explains_itself() -> None:
     criteria = readiness()
-    assert criteria == [
-        Criterion(CriterionCode.DAYS_IN_PHASE, True, "112 days", "at least 90 days"),
-        Criterion(CriterionCode.ADHERENCE_28D, True, "92 %", "at least 90 %"),
-        Criterion(
+    assert [(c.code, c.met, c.value, c.required) for c in criteria] == [
+        (CriterionCode.DAYS_IN_PHASE, True, "112 days", "at least 90 days"),
+        (CriterionCode.ADHERENCE_28D, True, "92 %", "at least 90 %"),
+        (
             CriterionCode.NO_UNEXPECTED_POSITIVE,
             True,
             "none in 60 days",
             "no unexpected positive screen in 60 days",
         ),
-        Criterion(
-            CriterionCode.NO_MISSED_STREAK, True, "0 days", "no missed dose now (streak 0)"
-        ),
+        (CriterionCode.NO_MISSED_STREAK, True, "0 days", "no missed dose now (streak 0)"),
     ]
     assert is_step_down_ready(criteria) is True
     assert [c.code for c in criteria] == [
@@ -124,11 +123,27 @@ def test_thresholds_change_requirements() -> None:
 
 def test_texts_go_through_the_translator() -> None:
     german = {"{days} days": "{days} Tage", "at least {days} days": "mindestens {days} Tage"}
+    criteria = readiness()
     with use_translator(lambda message: german.get(message, message)):
-        criteria = readiness()
-    assert criteria[0].value == "112 Tage"
-    assert criteria[0].required == "mindestens 90 Tage"
-    assert criteria[1].required == "at least 90 %"  # untranslated text passes through
+        assert criteria[0].value == "112 Tage"
+        assert criteria[0].required == "mindestens 90 Tage"
+        assert criteria[1].required == "at least 90 %"  # untranslated text passes through
+
+
+def test_texts_are_in_the_language_of_the_reader_not_of_the_computation() -> None:
+    # The criteria are cached and shared: one computed under German reads in Persian digits for
+    # a Persian reader, and in English for a reader without a translator.
+    german = {"{days} days": "{days} Tage", "{percent} %": "{percent} Prozent"}
+    with use_translator(lambda message: german.get(message, message)):
+        criteria = readiness(last_unexpected_positive_on=date(2026, 10, 1))
+    assert [c.value for c in criteria[:2]] == ["112 days", "92 %"]
+    with use_translator(lambda message: german.get(message, message)):
+        assert [c.value for c in criteria[:2]] == ["112 Tage", "92 Prozent"]
+    with use_translator(lambda message: message, digits_language="fa"):
+        assert criteria[0].value == "۱۱۲ days"
+        assert criteria[2].required == "no unexpected positive screen in ۶۰ days"
+        # The date is text written for the screen (ISO here), not a number to localise.
+        assert criteria[2].value == "last unexpected positive 2026-10-01"
 
 
 def test_a_screen_writes_the_last_positive_in_the_readers_calendar() -> None:
@@ -140,3 +155,24 @@ def test_a_screen_writes_the_last_positive_in_the_readers_calendar() -> None:
     assert shown[2].met is True and shown[2].required == criteria[2].required
     assert shown[:2] + shown[3:] == criteria[:2] + criteria[3:]  # no date: kept as they were
     assert criteria_as_shown(readiness(), str) == readiness()  # "none in 60 days"
+
+
+def test_a_shown_criterion_keeps_the_date_as_written_in_any_language() -> None:
+    criteria = readiness(last_unexpected_positive_on=date(2026, 8, 31))
+    shown = criteria_as_shown(criteria, lambda day: f"{day.day}. {day.month}. {day.year}")
+    german = {"last unexpected positive {date}": "letzter unerwarteter Befund {date}"}
+    with use_translator(lambda message: german.get(message, message), digits_language="fa"):
+        assert shown[2].value == "letzter unerwarteter Befund 31. 8. 2026"
+    assert shown[2].value == "last unexpected positive 31. 8. 2026"
+
+
+def test_criteria_survive_the_cache() -> None:
+    # st.cache_data pickles its entries; a shown criterion carries its date as text.
+    criteria = readiness(adherence=None, last_unexpected_positive_on=date(2026, 10, 1))
+    shown = criteria_as_shown(criteria, lambda day: format_date(day, Calendar.JALALI, "en"))
+    for criterion in (*criteria, *shown):
+        restored = pickle.loads(pickle.dumps(criterion))
+        assert restored == criterion and hash(restored) == hash(criterion)
+        assert (restored.value, restored.required) == (criterion.value, criterion.required)
+    assert shown[2].value == "last unexpected positive 1405/07/09"
+    assert criteria[1].value == "no scheduled days"
