@@ -27,11 +27,11 @@ from data_access.patient_record import (
 )
 from data_access.questions import clinic_deadline
 from data_access.roster import Psychologist, clinic_psychologists, roster_extras
-from data_access.signals import patient_signal_list
+from data_access.signals import patient_facts, patient_signal_list
 from domain.calendars import week_start
 from domain.dose_calendar import DoseRow
 from domain.roster import RosterRow, roster_rows
-from domain.signals import PatientSignals
+from domain.signals import PatientSignals, patient_signals
 from settings import Settings
 
 RECORD_DOSE_DAYS = 180
@@ -50,9 +50,11 @@ def roster(clinic_ids: tuple[int, ...], as_of: date, role: str, _settings: Setti
     for 10,000 patients (bench/README.md)."""
     with database(database_url).sessions() as session:
         # The roster shows no retention: its taken-day masks are left out.
-        signals = patient_signal_list(session, clinic_ids=clinic_ids, as_of=as_of,
-                                      thresholds=_settings.clinical, with_retention=False)
-        extras = roster_extras(session, clinic_ids=clinic_ids, as_of=as_of)
+        facts = patient_facts(session, clinic_ids=clinic_ids, as_of=as_of,
+                              thresholds=_settings.clinical, with_retention=False)
+        extras = roster_extras(session, clinic_ids=clinic_ids, as_of=as_of,
+                               consented={f.patient_id: f.consented_members for f in facts})
+    signals = [patient_signals(fact, as_of, _settings.clinical) for fact in facts]
     return tuple(roster_rows(signals, extras))
 
 

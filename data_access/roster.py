@@ -6,7 +6,7 @@ statements however many patients there are.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -26,8 +26,11 @@ from domain.roster import RosterExtras
 from domain.vocabulary import ScreenResult
 
 
-def roster_extras(session: Session, *, clinic_ids: Sequence[int],
-                  as_of: date) -> dict[int, RosterExtras]:
+def roster_extras(session: Session, *, clinic_ids: Sequence[int], as_of: date,
+                  consented: Mapping[int, int] | None = None) -> dict[int, RosterExtras]:
+    """``consented``: the consented members by patient when the caller has read them with the
+    patients' signals (``domain.signals.PatientFacts.consented_members``), so that the same
+    count is not read twice."""
     active = and_(*active_patient_conditions(clinic_ids, as_of))
     # The last screen day and its unexpected positives: two seeks per patient on
     # (patient_id, screen_date), where a grouped read of every screen of the network (and a join
@@ -56,14 +59,21 @@ def roster_extras(session: Session, *, clinic_ids: Sequence[int],
     ).all()
 
     end_of_day = datetime.combine(as_of, time.max)
-    contact = dict(session.execute(
-        select(SupportMember.patient_id, func.max(EngagementEvent.occurred_at))
-        .select_from(EngagementEvent)
-        .join(SupportMember, SupportMember.id == EngagementEvent.member_id)
+    # Each member's last event is one seek on (member_id, occurred_at); grouping every event of
+    # the network instead read 250,000 rows (0.12 s against 0.03 s on SQLite, 10,000 patients).
+    last_event = (
+        select(func.max(EngagementEvent.occurred_at))
+        .where(EngagementEvent.member_id == SupportMember.id,
+               EngagementEvent.occurred_at <= end_of_day)
+        .correlate(SupportMember)
+        .scalar_subquery()
+    )
+    contact = {pid: last for pid, last in session.execute(
+        select(SupportMember.patient_id, func.max(last_event))
         .join(Patient, Patient.id == SupportMember.patient_id)
-        .where(active, EngagementEvent.occurred_at <= end_of_day)
+        .where(active)
         .group_by(SupportMember.patient_id)
-    ).all())
+    ) if last is not None}
 
     since = datetime.combine(as_of - timedelta(days=29), time.min)
     completed = dict(session.execute(
@@ -75,7 +85,8 @@ def roster_extras(session: Session, *, clinic_ids: Sequence[int],
         .group_by(SupportMember.patient_id)
     ).all())
 
-    consented = consented_member_counts(session, [active], as_of)
+    if consented is None:
+        consented = consented_member_counts(session, [active], as_of)
 
     extras = {}
     for pid, first, last, medication, dose, psychologist in patients:
