@@ -24,15 +24,10 @@ from data_access.engine import make_engine, session_factory
 from data_access.outreach import outreach_worklist
 from data_access.overview import overview_records
 from data_access.signals import all_clinic_ids, patient_signal_list
-from domain.overview import Period, last_months
-from domain.overview_report import (
-    OverviewInputs,
-    figures_by_psychologist,
-    figures_frame,
-    monthly_figures,
-    overview_figures,
-    retention_curve_frame,
-)
+from domain.calendars import Calendar
+from domain.overview import Period
+from domain.overview_report import OverviewInputs
+from domain.overview_view import overview_view
 from domain.report_periods import OVERVIEW_MONTHS, PeriodChoice, chosen_period
 from settings import Settings, load_settings
 
@@ -53,19 +48,10 @@ def overview_inputs(session: Session, clinic_ids: Sequence[int], settings: Setti
 
 
 def overview_frames(inputs: OverviewInputs, period: Period, settings: Settings) -> object:
-    """Every figure the Overview shows, counted from its records (as
-    ``components.overview_data.overview`` does)."""
-    now = utc_now()
-    gap = settings.clinical.retention_max_gap_days
-    split_months = [figures for month in last_months(BENCH_AS_OF, OVERVIEW_MONTHS)
-                    for figures in figures_by_psychologist(inputs, month, now, gap)]
-    return (
-        figures_frame([overview_figures(inputs, period, now, gap)]),
-        figures_frame(figures_by_psychologist(inputs, period, now, gap)),
-        figures_frame(monthly_figures(inputs, BENCH_AS_OF, now, OVERVIEW_MONTHS, gap)),
-        figures_frame(split_months),
-        retention_curve_frame(inputs, period, BENCH_AS_OF),
-    )
+    """Every figure the Overview shows, counted from its records (``domain.overview_view``, as
+    the page and the worker count them)."""
+    return overview_view(inputs, period, BENCH_AS_OF, utc_now(),
+                         settings.clinical.retention_max_gap_days, Calendar.GREGORIAN)
 
 
 def core_cases(clinic_ids: Sequence[int], settings: Settings,

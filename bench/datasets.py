@@ -113,10 +113,15 @@ def prepare_sqlite(scale: Scale, seed: int, *, data_dir: Path = DATA_DIR,
     """The URL of the scale's SQLite file, built first when missing; (url, built now).
 
     The file is built under a temporary name and renamed when complete, so a file with the
-    final name is always a whole database.
+    final name is always a whole database. A file built before a migration is upgraded.
     """
     path = sqlite_path(scale, seed, data_dir)
     if path.exists() and not rebuild:
+        engine = make_engine(f"sqlite:///{path}")
+        try:
+            upgrade_to_head(engine)  # a migration since the build (a new table, an index)
+        finally:
+            engine.dispose()
         return f"sqlite:///{path}", False
     path.parent.mkdir(parents=True, exist_ok=True)
     building = path.with_suffix(".building")

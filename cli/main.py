@@ -206,6 +206,15 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--once", action="store_true",
                         help="run one cycle and exit (for cron and tests)")
 
+    overview = commands.add_parser("overview", help="count the Overviews staff open by default")
+    overview_commands = overview.add_subparsers(dest="action", required=True,
+                                                parser_class=OneLineParser)
+    overview_refresh = overview_commands.add_parser(
+        "refresh", help="count and store the standing Overviews of today, as the worker does "
+                        "every ten minutes")
+    overview_refresh.add_argument("--all", action="store_true",
+                                  help="count them all again, even those counted recently")
+
     audit = commands.add_parser("audit", help="check the audit log")
     audit_commands = audit.add_subparsers(dest="action", required=True, parser_class=OneLineParser)
     audit_commands.add_parser("verify", help="exit 0 when the hash chain is intact, else 1")
@@ -453,6 +462,17 @@ def run_audit(db: Database, _args: argparse.Namespace, _settings: Settings) -> i
     return 1
 
 
+def run_overview(db: Database, args: argparse.Namespace, settings: Settings) -> int:
+    from data_access.clock import today, utc_now
+    from data_access.overview_snapshots import REFRESH_INTERVAL, refresh_overviews
+
+    result = refresh_overviews(db.sessions, as_of=today(), now_fn=utc_now,
+                               clinical=settings.clinical, outreach=settings.outreach,
+                               fresh_for=None if args.all else REFRESH_INTERVAL)
+    print(result.summary())
+    return 0
+
+
 def run_worker(db: Database, args: argparse.Namespace, settings: Settings) -> int:
     from worker.main import run
 
@@ -469,6 +489,7 @@ COMMANDS: dict[str, Callable[[Database, argparse.Namespace, Settings], int]] = {
     "outreach": run_outreach,
     "content": run_content,
     "audit": run_audit,
+    "overview": run_overview,
     "worker": run_worker,
 }
 

@@ -1,18 +1,19 @@
 """Cached reads for the Overview: clinics, day, period and calendar are in the key.
 
-The records are loaded once (``data_access.overview.overview_records``: grouped queries per
-month's end) and every figure is counted from them in ``domain.overview_report``; what is kept
-is what the page shows, the frames of :class:`OverviewView`, for five minutes, as the Overview
-is read in meetings, not watched live. A rerun (the split toggle, another figure on the trend
-chart, an export) reads them from the cache and counts nothing: the view holds the split and the
-whole clinic both. The role is not in the key: every role that may open the Overview sees the
-same figures, which name no patient and no family, and the clinics are those the user works in.
+An Overview is first looked for among those counted ahead (``data_access.overview_snapshots``:
+the worker counts the Overviews staff open by default every ten minutes and keeps them in the
+database, where every replica finds them). Only when none is fresh is it counted here: the
+records are loaded once (``data_access.overview.overview_records``) and every figure is counted
+from them (``domain.overview_view``); what this run counted is stored for the next reader. What
+is kept in this process is what the page shows, for five minutes, as the Overview is read in
+meetings, not watched live. A rerun (the split toggle, another figure on the trend chart, an
+export) reads it from the cache and counts nothing. The role is not in the key: every role that
+may open the Overview sees the same figures, which name no patient and no family, and the
+clinics are those the user works in.
 
-The outreach backlog is read for the period's last day only: a worklist per month costs a
-second or two each at a thousand patients, and the page charts the backlog of one day. When
-that day is today, the backlog is the cached worklist that the navigation badge and the
-Outreach page already read (``components.outreach_data.worklist_items``), so a first visit
-computes it once, not twice.
+When the period ends today, the backlog is the cached worklist that the Outreach page already
+reads (``components.outreach_data.worklist_items``), so a first visit computes it once, not
+twice.
 
 The twelve months are those of the reader's calendar, so the calendar is in the key: a Solar
 Hijri month ends on other days than a Gregorian one, and the records are loaded for its ends
@@ -23,69 +24,71 @@ calendar share one load.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+import time
+from datetime import date, datetime, timedelta
 
-import pandas as pd
 import streamlit as st
 
 from components import outreach_data
 from components.resources import database
 from data_access.clock import utc_now
-from data_access.overview import overview_records
+from data_access.overview_snapshots import (
+    SNAPSHOT_MAX_AGE,
+    SnapshotKey,
+    StoredOverview,
+    count_overviews,
+    settings_digest,
+    store_quietly,
+    stored_overview,
+)
 from domain.calendars import Calendar
 from domain.overview import Period
-from domain.overview_report import (
-    figures_by_psychologist,
-    figures_frame,
-    monthly_figures,
-    monthly_figures_by_psychologist,
-    overview_figures,
-    retention_curve_frame,
-    with_backlog,
-)
-from domain.report_periods import OVERVIEW_MONTHS
 from i18n.catalog import SOURCE_LANGUAGE
 from settings import Settings
 
 
-@dataclass(frozen=True)
-class OverviewView:
-    """The frames of one Overview: the chosen period (clinic, and per psychologist), the twelve
-    months of the reader's calendar (clinic, and per psychologist) and the retention curves of
-    the period's admissions."""
+def _key(clinic_ids: tuple[int, ...], as_of: date, start: date, end: date, calendar: Calendar,
+         settings: Settings) -> SnapshotKey:
+    return SnapshotKey(clinic_ids, as_of, Period(start, end), calendar,
+                       settings_digest(settings.clinical, settings.outreach))
 
-    period: pd.DataFrame
-    period_by_psychologist: pd.DataFrame
-    months: pd.DataFrame
-    months_by_psychologist: pd.DataFrame
-    curves: pd.DataFrame
+
+def _count_and_store(clinic_ids: tuple[int, ...], as_of: date, start: date, end: date,
+              calendar: Calendar, settings: Settings, database_url: str) -> StoredOverview:
+    """Count the Overview now and store it for the next reader (a store that fails, as when
+    another replica stores the same one, loses nothing: the figures are returned)."""
+    key = _key(clinic_ids, as_of, start, end, calendar, settings)
+    db = database(database_url)
+    worklist = None
+    if end == as_of:
+        # Only the tiers are counted: the English entry (shared with English readers) will do.
+        worklist = outreach_data.worklist_items(clinic_ids, as_of, SOURCE_LANGUAGE, settings,
+                                                database_url)
+    started = time.perf_counter()
+    with db.sessions() as session:
+        views = count_overviews(session, clinic_ids=clinic_ids, as_of=as_of,
+                                periods=[key.period], calendar=calendar,
+                                clinical=settings.clinical, outreach=settings.outreach,
+                                now=utc_now(), worklist=worklist)
+    counted = StoredOverview(views[key.period], utc_now(), time.perf_counter() - started)
+    store_quietly(db.sessions, key, counted)
+    return counted
 
 
 @st.cache_data(ttl=300, max_entries=32, show_spinner=False)
 def overview(clinic_ids: tuple[int, ...], as_of: date, start: date, end: date,
-             calendar: Calendar, _settings: Settings, database_url: str) -> OverviewView:
-    period = Period(start, end)
-    shared_worklist = end == as_of
+             calendar: Calendar, _settings: Settings, database_url: str,
+             counted_after: datetime | None = None) -> StoredOverview:
+    """The Overview counted within :data:`SNAPSHOT_MAX_AGE` (and after ``counted_after``, the
+    moment a reader asked for a new count), stored or counted now. The moment is in the key, so
+    a new count never clears another reader's entry, and a count that could not be stored (a
+    read-only replica) is still what this reader sees."""
+    key = _key(clinic_ids, as_of, start, end, calendar, _settings)
+    since = utc_now() - SNAPSHOT_MAX_AGE
+    if counted_after is not None:  # strictly after: a count of that very moment is no newer
+        since = max(since, counted_after + timedelta(microseconds=1))
     with database(database_url).sessions() as session:
-        inputs = overview_records(session, clinic_ids=clinic_ids, as_of=as_of,
-                                  months=OVERVIEW_MONTHS, moments=(end,),
-                                  backlog_moments=() if shared_worklist else (end,),
-                                  clinical=_settings.clinical, outreach=_settings.outreach,
-                                  calendar=calendar)
-    if shared_worklist:
-        # Only the tiers are counted: the English entry (shared with English readers) will do.
-        items = outreach_data.worklist_items(clinic_ids, as_of, SOURCE_LANGUAGE, _settings,
-                                             database_url)
-        inputs = with_backlog(inputs, end, items)
-    now = utc_now()
-    gap = _settings.clinical.retention_max_gap_days
-    return OverviewView(
-        period=figures_frame([overview_figures(inputs, period, now, gap)]),
-        period_by_psychologist=figures_frame(figures_by_psychologist(inputs, period, now, gap)),
-        months=figures_frame(
-            monthly_figures(inputs, as_of, now, OVERVIEW_MONTHS, gap, calendar=calendar)),
-        months_by_psychologist=figures_frame(monthly_figures_by_psychologist(
-            inputs, as_of, now, OVERVIEW_MONTHS, gap, calendar=calendar)),
-        curves=retention_curve_frame(inputs, period, as_of),
-    )
+        stored = stored_overview(session, key, counted_since=since)
+    if stored is not None:
+        return stored
+    return _count_and_store(clinic_ids, as_of, start, end, calendar, _settings, database_url)

@@ -6,6 +6,7 @@ Rates are shown as "80 % (12 of 15)": a team must see when a percentage rests on
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -14,6 +15,15 @@ import streamlit as st
 from components.figures import Figure, figure_row
 from components.overview_charts import NO_PSYCHOLOGIST, trend_labels
 from domain.text import t
+
+
+def counted_ago(counted_at: datetime, now: datetime) -> str:
+    """When the figures were counted, in whole minutes: a reader in a meeting must know whether
+    what was recorded this morning is in them (the worker counts every ten minutes)."""
+    minutes = max(0, int((now - counted_at).total_seconds() // 60))
+    if minutes == 0:
+        return t("counted just now")
+    return t("counted {minutes} min ago", minutes=minutes)
 
 
 def rate_text(row: Mapping[str, Any], name: str) -> str:

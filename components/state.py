@@ -7,6 +7,7 @@ from datetime import datetime
 
 import streamlit as st
 
+from data_access.clock import utc_now
 from domain.calendars import Calendar
 from domain.vocabulary import Role
 
@@ -120,6 +121,14 @@ def selected_patient() -> int | None:
 
 def set_selected_patient(patient_id: int | None) -> None:
     st.session_state[SELECTED_PATIENT] = patient_id
+
+
+OVERVIEW_COUNTED_AFTER = "hamrah_overview_counted_after"
+"""When the reader last asked for the Overview to be counted again: older counts are passed by."""
+
+
+def ask_for_new_count() -> None:
+    st.session_state[OVERVIEW_COUNTED_AFTER] = utc_now()
 
 
 CASE_MEETING = "hamrah_case_meeting"

@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -574,6 +575,30 @@ class WorkerState(Base):
 
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class OverviewSnapshot(Base):
+    """An Overview counted ahead (``data_access.overview_snapshots``): its frames as Parquet
+    files in one zip, for the clinics, day, period, calendar and figure settings of its key.
+    A cache kept in the database so that every dashboard replica and every restart finds it;
+    it names no patient and no family (the Overview's figures are counts and shares)."""
+
+    __tablename__ = "overview_snapshot"
+    __table_args__ = (
+        UniqueConstraint("clinics", "as_of", "period_start", "period_end", "calendar",
+                         "settings_digest", name="uq_overview_snapshot_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinics: Mapped[str] = mapped_column(String(400))  # clinic ids, sorted, comma-separated
+    as_of: Mapped[date] = mapped_column(Date)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    calendar: Mapped[str] = mapped_column(String(10))
+    settings_digest: Mapped[str] = mapped_column(String(64))
+    counted_at: Mapped[datetime] = mapped_column(DateTime)
+    count_seconds: Mapped[float] = mapped_column(Float)
+    frames: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class InviteCode(Base):

@@ -164,6 +164,16 @@ def with_backlog(inputs: OverviewInputs, on: date,
     )
 
 
+def with_backlog_of(inputs: OverviewInputs, on: date) -> OverviewInputs:
+    """``inputs`` with the outreach worklist of ``on`` only, as if it had been the one backlog
+    day read: records loaded once for several periods give each period the frames a load of its
+    own would (the months show the backlog of the days read, so a day more would show too)."""
+    if inputs.backlog_moments is not None and on not in inputs.backlog_moments:
+        raise ValueError(f"the worklist of {on} was not read")
+    return replace(inputs, outreach=tuple(item for item in inputs.outreach if item.on == on),
+                   backlog_moments=(on,))
+
+
 @dataclass(frozen=True)
 class OverviewFigures:
     """Every Overview figure for one period; figures of a moment are taken on ``period.end``.

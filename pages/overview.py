@@ -25,10 +25,11 @@ from components.overview_charts import (
     trend_chart,
     trend_labels,
 )
-from components.overview_views import headline, split_table
+from components.overview_views import counted_ago, headline, split_table
 from components.resources import app_settings
+from components.state import OVERVIEW_COUNTED_AFTER, ask_for_new_count
 from components.view_audit import audit_view
-from data_access.clock import today
+from data_access.clock import today, utc_now
 from domain.calendars import Calendar
 from domain.overview_report import with_month_labels
 from domain.report_periods import (
@@ -95,13 +96,22 @@ else:
 clinic_ids = tuple(clinic_names) if clinic == ALL_CLINICS else (clinic,)
 scope = ", ".join(clinic_names[cid] for cid in clinic_ids)
 with st.spinner(t("Counting the clinic's figures…")):
-    view = overview_data.overview(clinic_ids, as_of, period.start, period.end, calendar,
-                                  settings, settings.database_url)
+    stored = overview_data.overview(clinic_ids, as_of, period.start, period.end, calendar,
+                                    settings, settings.database_url,
+                                    st.session_state.get(OVERVIEW_COUNTED_AFTER))
+view = stored.view
 audit_view(user, entity="overview", entity_id=f"{scope}:{period.start}:{period.end}",
            summary=f"overview of {scope}, {period.start} to {period.end}")
-st.caption(t("{clinics} · {start} to {end} · figures of a day are taken on {end}",
-             clinics=scope, start=shown_date(period.start, user),
-             end=shown_date(period.end, user)))
+caption_column, recount_column = st.columns([4, 1], vertical_alignment="center")
+caption_column.caption(t("{clinics} · {start} to {end} · figures of a day are taken on {end}",
+                         clinics=scope, start=shown_date(period.start, user),
+                         end=shown_date(period.end, user))
+                       + " · " + counted_ago(stored.counted_at, utc_now()))
+# The click's rerun asks for figures counted after it: a stored count that is older is passed by.
+recount_column.button(t("Count again now"), key="overview_recount",
+                      help=t("The figures are counted every ten minutes; count them again to "
+                             "include what was recorded since."),
+                      on_click=ask_for_new_count)
 
 row: dict[str, Any] = {str(k): v for k, v in view.period.iloc[0].items()}
 headline(row, key_prefix="overview")

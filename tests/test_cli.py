@@ -226,3 +226,32 @@ def test_commands_on_a_database_without_schema_say_to_run_init(tmp_path: Path) -
     assert result.stderr.strip() == (
         "hamrah: the database schema is missing or out of date: run `hamrah init` first"
     )
+
+
+def test_overview_refresh_counts_the_standing_overviews_once_unless_asked_for_all(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a pinned clock every run's "now" is the same instant: ``--all`` must count again
+    what was counted at that very instant."""
+    from domain.calendars import Calendar
+    from domain.overview_view import named_periods
+    from tests.pinned_clock import PINNED_TODAY, pin_clock
+
+    pin_clock(monkeypatch)  # the commands' day is the test's
+    db = tmp_path / "cli.db"
+    assert hamrah(["init"], db).returncode == 0
+    for code in ("TST", "TS2"):
+        assert hamrah(["clinics", "add", code, "--name", code], db).returncode == 0
+    added = hamrah(["users", "add", "ana", "--role", "supervisor", "--clinic", "TST",
+                    "--clinic", "TS2"], db, stdin="a-long-enough-password\n")
+    assert added.returncode == 0, added.stderr
+    # Both clinics together and each alone, for every named period of today.
+    standing = 3 * len(named_periods(PINNED_TODAY, Calendar.GREGORIAN))
+
+    first = hamrah(["overview", "refresh"], db)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith(f"overviews: counted {standing}, fresh 0, pruned 0 in ")
+    again = hamrah(["overview", "refresh"], db)
+    assert again.stdout.startswith(f"overviews: counted 0, fresh {standing}, pruned 0 in ")
+    every = hamrah(["overview", "refresh", "--all"], db)
+    assert every.returncode == 0, every.stderr
+    assert every.stdout.startswith(f"overviews: counted {standing}, fresh 0, pruned 0 in ")

@@ -2,12 +2,13 @@
 
 Each cycle marks interrupted sends as failed (at most once), queues the reminders that are due
 (``data_access.reminders``: the weekly check-in, overdose information), delivers the due outbox
-messages, runs the intake hook when it is installed (``worker.intake.poll_once``: Telegram
-updates), records a heartbeat for the dashboard and writes one line to stderr. Between two
-cycles the worker waits ``poll_seconds``; with Telegram on it spends that wait in long polls of
-``getUpdates``, so a family's message is handled and answered as it arrives. SIGTERM or Ctrl-C
-ends the loop between two messages, never in the middle of one (a long poll in progress is
-finished first: at most ``poll_seconds``).
+messages, counts the Overviews staff open by default when ten minutes have passed
+(``data_access.overview_snapshots``), runs the intake hook when it is installed
+(``worker.intake.poll_once``: Telegram updates), records a heartbeat for the dashboard and writes
+one line to stderr. Between two cycles the worker waits ``poll_seconds``; with Telegram on it
+spends that wait in long polls of ``getUpdates``, so a family's message is handled and answered as
+it arrives. SIGTERM or Ctrl-C ends the loop between two messages, never in the middle of one (a
+long poll in progress is finished first: at most ``poll_seconds``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from data_access.clock import utc_now
 from data_access.database import Database, open_database
 from data_access.outbox import recover_interrupted
+from data_access.overview_snapshots import REFRESH_INTERVAL, refresh_overviews
 from data_access.reminders import queue_reminders
 from data_access.worker_status import beat
 from settings import Settings
@@ -112,6 +114,7 @@ class Worker:
         self.pause_before_record = pause_before_record
         self.limiter: RateLimiter = limiter_from_settings(settings)
         self._reminders_at: datetime | None = None
+        self._overviews_at: datetime | None = None
 
     def cycle(self, stop: threading.Event | None = None) -> str:
         """Run one cycle and return its one-line summary (also stored as the heartbeat)."""
@@ -123,7 +126,8 @@ class Worker:
         result = deliver_due(self.sessions, self.adapters, self.settings, self.now_fn,
                              limiter=self.limiter, stop=stop,
                              pause_before_record=self.pause_before_record)
-        line = f"{result.summary()}, interrupted {len(recovered)}; {reminders}"
+        overviews = self._refresh_overviews()  # after delivery: families are not kept waiting
+        line = f"{result.summary()}, interrupted {len(recovered)}; {overviews}; {reminders}"
         if self.intake is not None:
             try:
                 summary = self.intake(self.sessions, self.settings, self.now_fn)
@@ -152,6 +156,30 @@ class Worker:
         except Exception as error:  # a reminder problem must not stop delivery or the heartbeat
             return f"reminders failed: {type(error).__name__}: {' '.join(str(error).split())[:300]}"
         return f"reminders: {counts.summary()}"
+
+    def _refresh_overviews(self) -> str:
+        """Count the Overviews staff open by default (``data_access.overview_snapshots``), on
+        the first cycle and then once per :data:`~data_access.overview_snapshots.REFRESH_INTERVAL`
+        after the last one ended, so that a reader finds them counted; the cycle line's part
+        about them. At network scale a refresh takes tens of seconds, which delays that cycle's
+        next delivery, not a page.
+
+        The interval runs from the end of a refresh, not its start: an Overview stored late in
+        a long refresh would otherwise be younger than the interval at the next one, found
+        fresh and left for another ten minutes."""
+        now = self.now_fn()
+        if self._overviews_at is not None and now - self._overviews_at < REFRESH_INTERVAL:
+            return "overviews: not due"
+        try:
+            result = refresh_overviews(self.sessions, as_of=now.date(), now_fn=self.now_fn,
+                                       clinical=self.settings.clinical,
+                                       outreach=self.settings.outreach)
+        except Exception as error:  # a count that fails must not stop delivery or the heartbeat
+            return (f"overviews failed: {type(error).__name__}: "
+                    f"{' '.join(str(error).split())[:300]}")
+        finally:
+            self._overviews_at = self.now_fn()  # a failed one too: tried again in ten minutes
+        return result.summary()
 
     def listen(self, seconds: float, stop: threading.Event,
                log: Callable[[str], None] = _stderr) -> bool:

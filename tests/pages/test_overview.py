@@ -1,12 +1,15 @@
 """The Overview as a supervisor and the case team read it: figures of a small clinic checked by
-hand, the split by psychologist, a custom period refused in words, and the audited export."""
+hand, the split by psychologist, a custom period refused in words, the audited export, and the
+Overviews counted ahead: a stored one is shown with its age until it is too old or the reader
+counts again, and what a page counts is stored for the next reader."""
 
 from __future__ import annotations
 
 import io
 import json
 from collections.abc import Callable
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -14,16 +17,27 @@ from sqlalchemy import insert, select
 from streamlit.testing.v1 import AppTest
 
 from data_access.database import Database
-from data_access.models import AuditLog, Clinic, DoseEvent, Patient, StaffUser
+from data_access.models import AuditLog, Clinic, DoseEvent, OverviewSnapshot, Patient, StaffUser
+from data_access.overview_snapshots import (
+    SNAPSHOT_MAX_AGE,
+    SnapshotKey,
+    StoredOverview,
+    count_overviews,
+    settings_digest,
+    store_overview,
+    stored_overview,
+)
 from data_access.staff import find_user, set_preferences
 from domain.calendars import PERSIAN_JALALI_MONTHS, Calendar, from_jalali, to_jalali
 from domain.digits import to_persian_digits
+from domain.report_periods import PeriodChoice, chosen_period
 from domain.text import t
 from domain.vocabulary import Role
 from i18n.catalog import interface_language
+from settings import load_settings
 from tests import builders
 from tests.pages.conftest import USERNAMES, Download, frame_with, open_page, texts
-from tests.pinned_clock import PINNED_TODAY
+from tests.pinned_clock import PINNED_NOW, PINNED_TODAY
 
 AS_OF = PINNED_TODAY
 
@@ -227,3 +241,115 @@ def test_a_psychologist_is_not_offered_the_overview(
     at = signed_in(Role.PSYCHOLOGIST)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         open_page(at, "pages/overview.py")
+
+
+# -- Overviews counted ahead (data_access.overview_snapshots) ----------------------------------
+
+
+def page_key(database: Database) -> SnapshotKey:
+    """The key of the Overview a supervisor opens first: their clinics, today, "last 12
+    months", their calendar and the settings the page reads (the same environment)."""
+    settings = load_settings()
+    with database.sessions() as session:
+        info = find_user(session, USERNAMES[Role.SUPERVISOR])
+    assert info is not None
+    return SnapshotKey(info.clinic_ids, AS_OF,
+                       chosen_period(PeriodChoice.LAST_12_MONTHS, AS_OF, info.calendar),
+                       info.calendar, settings_digest(settings.clinical, settings.outreach))
+
+
+def store_counted(database: Database, key: SnapshotKey, *, counted_at: datetime,
+                  active_patients: int) -> None:
+    """Store the real count of ``key`` with its active patients changed, so that a page which
+    shows ``active_patients`` read the stored Overview rather than counting one."""
+    settings = load_settings()
+    with database.sessions() as session, session.begin():
+        views = count_overviews(session, clinic_ids=key.clinic_ids, as_of=key.as_of,
+                                periods=[key.period], calendar=key.calendar,
+                                clinical=settings.clinical, outreach=settings.outreach,
+                                now=PINNED_NOW)
+        view = views[key.period]
+        altered = replace(view, period=view.period.assign(active_patients=active_patients))
+        store_overview(session, key, StoredOverview(altered, counted_at, 6.0))
+
+
+def stored_rows(database: Database) -> list[tuple[str, datetime]]:
+    with database.sessions() as session:
+        return [(row.clinics, row.counted_at) for row in session.execute(
+            select(OverviewSnapshot.clinics, OverviewSnapshot.counted_at))]
+
+
+def stored_active_patients(database: Database, key: SnapshotKey) -> int:
+    with database.sessions() as session:
+        stored = stored_overview(session, key, counted_since=PINNED_NOW - SNAPSHOT_MAX_AGE)
+    assert stored is not None
+    return int(stored.view.period["active_patients"].iloc[0])
+
+
+def test_a_stored_overview_is_shown_until_the_reader_counts_again(
+        signed_in: Callable[[Role], AppTest], clinic_history: dict[str, int],
+        database: Database) -> None:
+    key = page_key(database)
+    store_counted(database, key, counted_at=PINNED_NOW - timedelta(minutes=7),
+                  active_patients=99)
+    at = open_page(signed_in(Role.SUPERVISOR), "pages/overview.py")
+    assert not at.exception, at.exception
+    assert metric(at, "Active patients") == "99"  # the stored figure, not a new count (2)
+    assert metric(at, "Admissions") == "3"
+    assert "· counted 7 min ago" in texts(at)
+
+    at.button(key="overview_recount").click().run()
+    assert not at.exception, at.exception
+    assert metric(at, "Active patients") == "2"
+    assert "· counted just now" in texts(at)
+    assert stored_rows(database) == [(key.clinics, PINNED_NOW)]  # replaced, not added
+    assert stored_active_patients(database, key) == 2
+
+
+def test_an_overview_stored_too_long_ago_is_counted_again(
+        signed_in: Callable[[Role], AppTest], clinic_history: dict[str, int],
+        database: Database) -> None:
+    key = page_key(database)
+    store_counted(database, key, counted_at=PINNED_NOW - SNAPSHOT_MAX_AGE - timedelta(minutes=1),
+                  active_patients=99)
+    at = open_page(signed_in(Role.SUPERVISOR), "pages/overview.py")
+    assert not at.exception, at.exception
+    assert metric(at, "Active patients") == "2"
+    assert "· counted just now" in texts(at)
+    assert stored_rows(database) == [(key.clinics, PINNED_NOW)]
+    assert stored_active_patients(database, key) == 2
+
+
+def test_a_first_visit_stores_what_it_counted_for_the_next_reader(
+        signed_in: Callable[[Role], AppTest], clinic_history: dict[str, int],
+        database: Database) -> None:
+    assert stored_rows(database) == []
+    at = open_page(signed_in(Role.SUPERVISOR), "pages/overview.py")
+    assert not at.exception, at.exception
+    assert metric(at, "Active patients") == "2"
+    key = page_key(database)
+    assert stored_rows(database) == [(key.clinics, PINNED_NOW)]  # one Overview: the one shown
+    assert stored_active_patients(database, key) == 2
+
+
+def test_a_new_count_that_cannot_be_stored_is_still_shown(
+        signed_in: Callable[[Role], AppTest], clinic_history: dict[str, int],
+        database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A replica that cannot write (or loses the race to store the same key) still shows the
+    count its reader asked for, and a second click counts again rather than showing the old."""
+    key = page_key(database)
+    store_counted(database, key, counted_at=PINNED_NOW - timedelta(minutes=7),
+                  active_patients=99)
+    refused: list[SnapshotKey] = []
+    monkeypatch.setattr("components.overview_data.store_quietly",
+                        lambda _sessions, key, _stored: refused.append(key) or False)
+    at = open_page(signed_in(Role.SUPERVISOR), "pages/overview.py")
+    assert metric(at, "Active patients") == "99"
+    at.button(key="overview_recount").click().run()
+    assert not at.exception, at.exception
+    assert metric(at, "Active patients") == "2"
+    assert "· counted just now" in texts(at)
+    assert refused == [key]
+    assert stored_active_patients(database, key) == 99  # the store was refused
+    at.toggle(key="overview_split").set_value(True).run()  # a rerun: from this reader's cache
+    assert metric(at, "Active patients") == "2" and refused == [key]
