@@ -49,6 +49,7 @@ from data_access.meetings import open_action_items
 from data_access.models import Base, Patient, StaffUser, SupportMember
 from data_access.outbox import due_messages, recover_interrupted
 from data_access.outreach import attempt_history, outreach_facts, urgent_patient_count
+from data_access.overview_snapshots import SnapshotKey, stored_overview
 from data_access.patient_record import (
     dose_rows,
     engagement_frame,
@@ -61,6 +62,8 @@ from data_access.questions import inbox_questions, open_question_count
 from data_access.roster import roster_extras
 from data_access.signals import all_clinic_ids, patient_signal_list
 from data_access.staff import current_session_version
+from domain.calendars import Calendar
+from domain.overview import Period
 from domain.vocabulary import Phase, Role
 from tests.conftest import postgres_engine, sqlite_engine
 
@@ -376,6 +379,12 @@ HOT_QUERIES: tuple[HotQuery, ...] = (
     HotQuery("the session check of every request",
              lambda s, n: current_session_version(s, "supervisor"),
              {"staff_user": frozenset({"uq_staff_user_username"})}),
+    HotQuery("a stored Overview by its key (the Overview page)",
+             lambda s, n: stored_overview(
+                 s, SnapshotKey(n.clinic_ids, AS_OF, Period(_days_back(365), AS_OF),
+                                Calendar.GREGORIAN, "digest"),
+                 counted_since=NOW - timedelta(minutes=30)),
+             {"overview_snapshot": frozenset({"uq_overview_snapshot_key"})}),
     HotQuery("the latest audit entries",
              lambda s, n: recent_audit(s, limit=500),
              {"audit_log": frozenset({"uq_audit_log_seq"})},
