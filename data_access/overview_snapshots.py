@@ -1,7 +1,7 @@
 """Overviews counted ahead and kept in the database, so that a reader does not wait for the count.
 
-Counting the Overview of a provincial network (10,000 patients, a year of records) takes about
-six seconds (bench/README.md); a meeting opens it many times a day, on any of the dashboard's
+Counting the Overview of a provincial network (10,000 patients, a year of records) takes six to
+eight seconds (bench/README.md); a meeting opens it many times a day, on any of the dashboard's
 replicas. The worker counts the Overviews staff open by default
 (``domain.overview_view.standing_overviews``) every :data:`REFRESH_INTERVAL` and stores their
 frames here (:func:`refresh_overviews`); the page reads a stored one when it is younger than
