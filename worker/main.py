@@ -3,12 +3,12 @@
 Each cycle marks interrupted sends as failed (at most once), queues the reminders that are due
 (``data_access.reminders``: the weekly check-in, overdose information), delivers the due outbox
 messages, counts the Overviews staff open by default when ten minutes have passed
-(``data_access.overview_snapshots``), runs the intake hook when it is installed
-(``worker.intake.poll_once``: Telegram updates), records a heartbeat for the dashboard and writes
-one line to stderr. Between two cycles the worker waits ``poll_seconds``; with Telegram on it
-spends that wait in long polls of ``getUpdates``, so a family's message is handled and answered as
-it arrives. SIGTERM or Ctrl-C ends the loop between two messages, never in the middle of one (a
-long poll in progress is finished first: at most ``poll_seconds``).
+(``data_access.overview_snapshots``; in a thread of its own, so deliveries go on), runs the intake
+hook when it is installed (``worker.intake.poll_once``: Telegram updates), records a heartbeat for
+the dashboard and writes one line to stderr. Between two cycles the worker waits ``poll_seconds``;
+with Telegram on it spends that wait in long polls of ``getUpdates``, so a family's message is
+handled and answered as it arrives. SIGTERM or Ctrl-C ends the loop between two messages, never in
+the middle of one (a long poll in progress is finished first: at most ``poll_seconds``).
 """
 
 from __future__ import annotations
@@ -105,7 +105,8 @@ class Worker:
                  adapters: dict[str, ChannelAdapter] | None = None,
                  now_fn: Callable[[], datetime] = utc_now,
                  intake: IntakeHook | None = None,
-                 pause_before_record: Path | None = None) -> None:
+                 pause_before_record: Path | None = None,
+                 overviews_in_background: bool = False) -> None:
         self.settings = settings
         self.sessions = sessions
         self.adapters = adapters_from_settings(settings) if adapters is None else adapters
@@ -115,6 +116,10 @@ class Worker:
         self.limiter: RateLimiter = limiter_from_settings(settings)
         self._reminders_at: datetime | None = None
         self._overviews_at: datetime | None = None
+        self.overviews_in_background = overviews_in_background
+        self._overview_lock = threading.Lock()
+        self._overview_thread: threading.Thread | None = None
+        self._overview_line: str | None = None
 
     def cycle(self, stop: threading.Event | None = None) -> str:
         """Run one cycle and return its one-line summary (also stored as the heartbeat)."""
@@ -158,11 +163,37 @@ class Worker:
         return f"reminders: {counts.summary()}"
 
     def _refresh_overviews(self) -> str:
+        """The refresh of :meth:`_refresh_overviews_now`, in a thread of its own when the worker
+        runs in the background (``hamrah worker`` without ``--once``): at network scale a count
+        takes half a minute, which would hold every delivery and every family's message for
+        that long. The cycle line says what the thread is doing, and its result once."""
+        if not self.overviews_in_background:
+            return self._refresh_overviews_now()
+        with self._overview_lock:
+            if self._overview_thread is not None and self._overview_thread.is_alive():
+                return "overviews: counting"
+            if self._overview_line is not None:
+                line, self._overview_line = self._overview_line, None
+                return line
+            now = self.now_fn()
+            if self._overviews_at is not None and now - self._overviews_at < REFRESH_INTERVAL:
+                return "overviews: not due"
+            self._overview_thread = threading.Thread(
+                target=self._refresh_in_thread, name="hamrah-overview-refresh", daemon=True)
+            self._overview_thread.start()
+            return "overviews: counting"
+
+    def _refresh_in_thread(self) -> None:
+        line = self._refresh_overviews_now()
+        with self._overview_lock:
+            self._overview_line = line
+
+    def _refresh_overviews_now(self) -> str:
         """Count the Overviews staff open by default (``data_access.overview_snapshots``), on
         the first cycle and then once per :data:`~data_access.overview_snapshots.REFRESH_INTERVAL`
         after the last one ended, so that a reader finds them counted; the cycle line's part
-        about them. At network scale a refresh takes tens of seconds, which delays that cycle's
-        next delivery, not a page.
+        about them. At network scale a refresh takes tens of seconds: in the foreground
+        (``--once``) the cycle waits for it, the running worker counts in a thread.
 
         The interval runs from the end of a refresh, not its start: an Overview stored late in
         a long refresh would otherwise be younger than the interval at the next one, found
@@ -222,7 +253,8 @@ def run(settings: Settings, once: bool, stop_event: threading.Event | None = Non
     db = database or open_database(settings.database_url)
     pause = os.environ.get(PAUSE_ENV, "").strip()
     worker = Worker(settings, db.sessions, intake=intake_hook(),
-                    pause_before_record=Path(pause) if pause else None)
+                    pause_before_record=Path(pause) if pause else None,
+                    overviews_in_background=not once)
     channels = ", ".join(sorted(worker.adapters)) or "none (messages wait in the outbox)"
     log(f"hamrah worker: channels {channels}; every {settings.channels.poll_seconds:g} s"
         + (" (one cycle)" if once else ""))

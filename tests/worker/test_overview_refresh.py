@@ -4,6 +4,7 @@ is one part of the cycle line and stops neither delivery nor the heartbeat."""
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from typing import Any, NoReturn
 
@@ -133,3 +134,41 @@ def test_a_failing_count_is_reported_and_delivery_and_the_heartbeat_go_on(
         assert stored(session) == []
     clock.advance(seconds=10)
     assert "; overviews: not due; " in worker.cycle()  # tried again in ten minutes, not at once
+
+
+def test_the_running_worker_counts_in_a_thread_and_delivers_meanwhile(
+        engine: Engine, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``hamrah worker`` counts in a thread of its own: the cycle that starts the count
+    delivers and returns without waiting for it, the cycles during it say so, and the first
+    cycle after it reports the count once."""
+    sessions = session_factory(engine)
+    with sessions() as session, session.begin():
+        two_clinics_and_a_supervisor(session)
+    release = threading.Event()
+
+    def held_count(*args: Any, **kwargs: Any) -> dict[Any, OverviewView]:
+        assert release.wait(timeout=60), "the test never released the count"
+        return count_overviews(*args, **kwargs)
+
+    monkeypatch.setattr("data_access.overview_snapshots.count_overviews", held_count)
+    clock = Clock(NOW)
+    worker = Worker(worker_settings(smtp_server, weekly_checkin="off"), sessions, now_fn=clock,
+                    overviews_in_background=True)
+    first = worker.cycle()  # returns while the count waits to be released
+    assert first.startswith("sent 1, ") and "; overviews: counting; " in first
+    clock.advance(seconds=10)
+    assert "; overviews: counting; " in worker.cycle()
+    with sessions() as session:
+        assert stored(session) == []
+
+    release.set()
+    thread = worker._overview_thread
+    assert thread is not None
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    clock.advance(seconds=10)
+    assert f"; overviews: counted {STANDING}, fresh 0, pruned 0 in " in worker.cycle()
+    clock.advance(seconds=10)
+    assert "; overviews: not due; " in worker.cycle()
+    with sessions() as session:
+        assert len(stored(session)) == STANDING
