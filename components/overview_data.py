@@ -54,7 +54,8 @@ def _key(clinic_ids: tuple[int, ...], as_of: date, start: date, end: date, calen
 
 
 def _count_and_store(clinic_ids: tuple[int, ...], as_of: date, start: date, end: date,
-              calendar: Calendar, settings: Settings, database_url: str) -> StoredOverview:
+                     calendar: Calendar, settings: Settings,
+                     database_url: str) -> StoredOverview:
     """Count the Overview now and store it for the next reader (a store that fails, as when
     another replica stores the same one, loses nothing: the figures are returned)."""
     key = _key(clinic_ids, as_of, start, end, calendar, settings)
