@@ -305,6 +305,30 @@ def click_until_visible(page: Page, target: Locator, shown: Locator) -> None:
     expect(shown).to_be_visible(timeout=TIMEOUT_MS)
 
 
+def open_select_list(page: Page, select: Locator, shown: Locator) -> None:
+    """Open a select box's list until ``shown`` (one of its options) is visible.
+
+    A click on a select box below the fold scrolls it into view and gives it the focus, but
+    under load its list often did not open (the Patients page's "Open the record of", 3 times
+    in 4); a focused select box opens its list on the Down key, as it does for a keyboard user.
+    """
+    for _ in range(3):
+        wait_until_settled(page)
+        select.click()
+        try:
+            expect(shown).to_be_visible(timeout=2_000)
+            return
+        except AssertionError:
+            pass
+        page.keyboard.press("ArrowDown")
+        try:
+            expect(shown).to_be_visible(timeout=TIMEOUT_MS // 3)
+            return
+        except AssertionError:
+            page.keyboard.press("Escape")
+    expect(shown).to_be_visible(timeout=TIMEOUT_MS)
+
+
 def open_from_sidebar(page: Page, title: str, heading: str) -> None:
     """Open a page from the sidebar and wait for its heading."""
     click_until_visible(page, page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True),

@@ -15,8 +15,8 @@ from data_access.schema import upgrade_to_head
 from tests.browser.conftest import (
     TIMEOUT_MS,
     HamrahServer,
-    click_until_visible,
     open_from_sidebar,
+    open_select_list,
     running_server,
     wait_for_cookie,
     wait_until_settled,
@@ -55,9 +55,8 @@ def test_supervisor_opens_a_record_from_the_roster(page: Page, demo_server: Hamr
     expect(page.get_by_test_id("stDataFrame")).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.get_by_text("active patients · as of")).to_be_visible(timeout=TIMEOUT_MS)
 
-    # A click made while a rerun starts can be dropped: open the list until it shows.
     first_patient = page.get_by_role("option").first
-    click_until_visible(page, page.get_by_label("Open the record of"), first_patient)
+    open_select_list(page, page.get_by_label("Open the record of"), first_patient)
     label = first_patient.inner_text()
     code = label.split(" · ")[0]
     first_patient.click()
