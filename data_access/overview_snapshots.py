@@ -194,6 +194,20 @@ def count_overviews(
             for period in periods}
 
 
+def _fresh_periods(session: Session, clinic_ids: Sequence[int], as_of: date, calendar: Calendar,
+                   digest: str, *, since: datetime) -> set[Period]:
+    """The periods of one set of clinics and calendar counted at or after ``since``: one
+    statement for all the named periods."""
+    clinics = SnapshotKey(tuple(clinic_ids), as_of, Period(as_of, as_of), calendar, digest).clinics
+    rows = session.execute(
+        select(OverviewSnapshot.period_start, OverviewSnapshot.period_end)
+        .where(OverviewSnapshot.clinics == clinics, OverviewSnapshot.as_of == as_of,
+               OverviewSnapshot.calendar == calendar.value,
+               OverviewSnapshot.settings_digest == digest,
+               OverviewSnapshot.counted_at >= since))
+    return {Period(start, end) for start, end in rows}
+
+
 @dataclass(frozen=True)
 class RefreshResult:
     """What one refresh did: Overviews counted, found fresh, and dropped from earlier days."""
@@ -234,11 +248,11 @@ def refresh_overviews(
                 for period in standing.periods}
         stale = list(keys)
         if fresh_for is not None:
-            since = now_fn() - fresh_for
             with sessions() as session:
-                stale = [period for period, key in keys.items()
-                         if session.scalar(select(OverviewSnapshot.id).where(
-                             *_matching(key), OverviewSnapshot.counted_at >= since)) is None]
+                counted_lately = _fresh_periods(session, standing.clinic_ids, as_of,
+                                                standing.calendar, digest,
+                                                since=now_fn() - fresh_for)
+            stale = [period for period in keys if period not in counted_lately]
         fresh += len(keys) - len(stale)
         if not stale:
             continue

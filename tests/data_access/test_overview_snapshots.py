@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import pytest
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from data_access.engine import session_factory
@@ -151,7 +152,8 @@ def test_several_periods_are_counted_as_each_alone(session: Session) -> None:
         assert_views_equal(together[period], alone)
 
 
-def test_a_refused_store_is_not_an_error(engine: Engine, session: Session) -> None:
+def test_a_refused_store_is_not_an_error(engine: Engine, session: Session,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
     clinic_id, _ = build_clinic(session)
     view = counted(session, [clinic_id])
     session.commit()
@@ -162,8 +164,16 @@ def test_a_refused_store_is_not_an_error(engine: Engine, session: Session) -> No
     assert len(too_long.clinics) > 400
     if engine.dialect.name == "postgresql":  # SQLite does not enforce a VARCHAR's length
         assert not store_quietly(sessions, too_long, StoredOverview(view, NOW, 1.0))
+
+    def lost_race(*_args: object) -> None:  # another dashboard stored the same key first
+        raise IntegrityError("INSERT INTO overview_snapshot", {}, Exception("unique key"))
+
+    monkeypatch.setattr("data_access.overview_snapshots.store_overview", lost_race)
+    assert not store_quietly(sessions, key, StoredOverview(view, NOW + timedelta(hours=1), 1.0))
     with sessions() as check:
-        assert check.scalar(select(func.count()).select_from(OverviewSnapshot)) in (1, 2)
+        assert check.scalar(select(func.count()).select_from(OverviewSnapshot)) == 1
+        stored = stored_overview(check, key, counted_since=NOW)
+    assert stored is not None and stored.counted_at == NOW  # the first store is kept whole
 
 
 @pytest.fixture
