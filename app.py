@@ -40,7 +40,7 @@ if user is not None:
     with interface_language(user.language), st.sidebar:
         st.caption(t("Signed in as {name} ({role})", name=user.display_name, role=user.role.value))
         if st.button(t("Sign out"), key="sign_out"):
-            # Signed out in this same run, so the cookie's deletion reaches the browser.
+            # Signed out in this same run, so the cookie's deletion is drawn in it.
             auth.logout(db, user, cookie)
             user = None
 
@@ -53,6 +53,7 @@ def sign_in_screen() -> None:
 
 
 if user is None:
+    auth.delete_pending_cookie(cookie)
     st.navigation([st.Page(sign_in_screen, title="Sign in", url_path="sign-in")],
                   position="hidden").run()
     st.stop()

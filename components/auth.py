@@ -84,6 +84,14 @@ class VersionedCookie(CookieModel):  # type: ignore[misc]  # the library is unty
         token, expires_at = value
         self.cookie_manager.set(self.cookie_name, token, expires_at=expires_at)
 
+    def delete_cookie(self) -> None:
+        """The library's version prints a KeyError when its copy of the browser's cookies is
+        still empty (its first run); the deletion is drawn all the same."""
+        try:
+            self.cookie_manager.delete(self.cookie_name)
+        except KeyError:
+            pass
+
     def read(self) -> dict[str, Any] | None:
         """The cookie's verified claims; None when absent, forged, expired or not ours."""
         raw = st.context.cookies.get(self.cookie_name)
@@ -117,7 +125,8 @@ def _end_session(db: Database, user: state.SignedInUser, action: AuditAction, no
         revoke_sessions(session, username=user.username)
         record_audit(session, actor=user.username, action=action, entity="staff_user",
                      entity_id=user.id, summary=summary)
-    cookie.delete_cookie()
+    state.set_cookie_pending(False)
+    state.set_cookie_delete_pending(True)
     state.set_signed_in(None)
     state.set_last_activity(None)
     state.set_notice(notice)
@@ -194,6 +203,7 @@ def login_form(db: Database, settings: Settings, cookie: VersionedCookie) -> \
     user = _signed_in(attempt.user)
     state.set_signed_in(user)
     state.set_last_activity(utc_now())
+    state.set_cookie_delete_pending(False)
     state.set_cookie_pending(True)
     return user
 
@@ -204,6 +214,15 @@ def write_pending_cookie(user: state.SignedInUser, cookie: VersionedCookie) -> N
     if state.cookie_pending():
         cookie.write(user)
         state.count_cookie_write()
+
+
+def delete_pending_cookie(cookie: VersionedCookie) -> None:
+    """Delete the re-login cookie on the first runs after sign-out, for the reason the write is
+    repeated: the deletion drawn in a single run was lost to the component's rerun now and then,
+    and the browser kept a (revoked) cookie."""
+    if state.cookie_delete_pending():
+        cookie.delete_cookie()
+        state.count_cookie_delete()
 
 
 def logout(db: Database, user: state.SignedInUser, cookie: VersionedCookie) -> None:

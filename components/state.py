@@ -107,8 +107,30 @@ def set_cookie_value(token: str, expires_at: datetime) -> None:
 
 def count_cookie_write() -> None:
     """One more run drew the cookie component; after :data:`COOKIE_WRITE_RUNS` it stops."""
-    value = st.session_state.get(COOKIE_PENDING)
-    st.session_state[COOKIE_PENDING] = max(0, (value if isinstance(value, int) else 0) - 1)
+    _count_down(COOKIE_PENDING)
+
+
+COOKIE_DELETE_PENDING = "hamrah_cookie_delete_pending"
+
+
+def cookie_delete_pending() -> bool:
+    value = st.session_state.get(COOKIE_DELETE_PENDING)
+    return isinstance(value, int) and value > 0
+
+
+def set_cookie_delete_pending(pending: bool) -> None:
+    """Deleting races the same rerun as writing, so it too is drawn on a few runs: signing out
+    starts it, and signing in again stops it before it could delete the new cookie."""
+    st.session_state[COOKIE_DELETE_PENDING] = COOKIE_WRITE_RUNS if pending else 0
+
+
+def count_cookie_delete() -> None:
+    _count_down(COOKIE_DELETE_PENDING)
+
+
+def _count_down(key: str) -> None:
+    value = st.session_state.get(key)
+    st.session_state[key] = max(0, (value if isinstance(value, int) else 0) - 1)
 
 
 SELECTED_PATIENT = "hamrah_selected_patient"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -9,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 from streamlit.testing.v1 import AppTest
 
-from components.state import LAST_ACTIVITY, SIGNED_IN
+from components.state import COOKIE_WRITE_RUNS, LAST_ACTIVITY, SIGNED_IN
 from data_access.clock import utc_now
 from data_access.database import Database
 from data_access.models import AuditLog, StaffUser
@@ -94,6 +95,34 @@ def test_sign_out_button(signed_in: Callable[[Role], AppTest], database: Databas
     at.sidebar.button(key="sign_out").click().run()
     assert "You have signed out." in texts(at)
     assert audit_actions(database)[-1] == AuditAction.LOGOUT.value
+
+
+def cookie_methods(at: AppTest) -> list[str]:
+    """What the cookie component was drawn to do in the browser in the last run."""
+    calls = [json.loads(element.proto.json_args) for element in at.get("component_instance")
+             if element.proto.component_name.endswith("CookieManager.cookie_manager")]
+    return [call["method"] for call in calls if call["method"] != "getAll"]
+
+
+def test_sign_out_deletes_the_cookie_on_a_few_runs_and_a_new_sign_in_stops_it(
+        signed_in: Callable[[Role], AppTest]) -> None:
+    """The component's own rerun sometimes removed a deletion drawn once, before the browser
+    ran it: the (revoked) cookie stayed. Drawn on a few runs, one of them reaches the browser."""
+    at = signed_in(Role.CASE_TEAM)
+    assert cookie_methods(at) == ["set"]
+    at.sidebar.button(key="sign_out").click().run()
+    drawn = [cookie_methods(at)]
+    for _ in range(COOKIE_WRITE_RUNS):
+        drawn.append(cookie_methods(at.run()))
+    assert drawn == [["delete"]] * COOKIE_WRITE_RUNS + [[]]
+
+    # Signing in again while the deletion is still being drawn: it must not delete the new one.
+    at = sign_in(new_app().run(), USERNAMES[Role.CASE_TEAM])
+    at.sidebar.button(key="sign_out").click().run()
+    assert cookie_methods(at) == ["delete"]
+    at = sign_in(at, USERNAMES[Role.CASE_TEAM])
+    assert "Welcome" in texts(at)
+    assert "delete" not in cookie_methods(at) and "delete" not in cookie_methods(at.run())
 
 
 def test_the_sign_out_notice_survives_a_rerun_until_the_next_sign_in(
