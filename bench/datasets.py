@@ -22,7 +22,13 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from data_access.clock import PINNED_NOW_VARIABLE
-from data_access.demo import DemoSummary, Progress, build_demo, database_is_empty
+from data_access.demo import (
+    DEMO_VERSION,
+    DemoSummary,
+    Progress,
+    build_demo,
+    database_is_empty,
+)
 from data_access.engine import make_engine, session_factory
 from data_access.schema import upgrade_to_head
 
@@ -61,7 +67,8 @@ ADMIN = "admin"
 
 def dataset_key(scale: Scale, seed: int, as_of: date = BENCH_AS_OF) -> str:
     """What a built database depends on; two runs with the same key may share it."""
-    return f"{scale.name}_p{scale.patients}_d{scale.days}_s{seed}_{as_of:%Y%m%d}"
+    return (f"{scale.name}_p{scale.patients}_d{scale.days}_s{seed}_{as_of:%Y%m%d}"
+            f"_v{DEMO_VERSION}")
 
 
 def sqlite_path(scale: Scale, seed: int, data_dir: Path = DATA_DIR) -> Path:

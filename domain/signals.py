@@ -1,6 +1,6 @@
 """The per-patient contract of ``hamrah signals``: aggregates in, clinical signals out.
 
-At network scale (10,000 patients, 10 million dose rows) the data layer computes a few aggregates
+At network scale (10,000 patients, 8 million dose rows) the data layer computes a few aggregates
 per patient in SQL (:class:`PatientFacts`) and :func:`patient_signals` applies the rules of the
 other domain modules to them. The same function serves the Patients page, the CLI and exports, so
 that every screen tells the same story about a patient.

@@ -35,7 +35,7 @@ def test_the_clinic_review_notebook_reproduces_the_overview(
         build_demo(session, patients=30, days=400, seed=3, as_of=PINNED_TODAY)
     monkeypatch.setenv("HAMRAH_DATABASE_URL", url)
     monkeypatch.setenv("HAMRAH_ENV", "test")
-    monkeypatch.setenv("HAMRAH_REVIEW_PERIOD", "last_3_months")
+    monkeypatch.setenv("HAMRAH_REVIEW_PERIOD", "last_12_months")
     monkeypatch.delenv("HAMRAH_REVIEW_CLINIC", raising=False)
     pin_clock(monkeypatch)
 
@@ -48,7 +48,7 @@ def test_the_clinic_review_notebook_reproduces_the_overview(
     summary = ast.literal_eval(notebook.cells[-1].outputs[0]["data"]["text/plain"])
     with database.sessions() as session:
         first = min(list_clinics(session), key=lambda clinic: clinic.code)
-        period = chosen_period(PeriodChoice.LAST_3_MONTHS, PINNED_TODAY)
+        period = chosen_period(PeriodChoice.LAST_12_MONTHS, PINNED_TODAY)
         inputs = overview_records(session, clinic_ids=[first.id], as_of=PINNED_TODAY,
                                   months=OVERVIEW_MONTHS, moments=(period.end,),
                                   backlog_moments=(period.end,))
