@@ -153,6 +153,11 @@ def ask_for_new_count() -> None:
     st.session_state[OVERVIEW_COUNTED_AFTER] = utc_now()
 
 
+def overview_counted_after() -> datetime | None:
+    value = st.session_state.get(OVERVIEW_COUNTED_AFTER)
+    return value if isinstance(value, datetime) else None
+
+
 CASE_MEETING = "hamrah_case_meeting"
 CASE_MEETING_POSITION = "hamrah_case_meeting_position"
 CASE_MEETING_VIEWS = "hamrah_case_meeting_views"

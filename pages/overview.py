@@ -27,7 +27,7 @@ from components.overview_charts import (
 )
 from components.overview_views import counted_ago, headline, split_table
 from components.resources import app_settings
-from components.state import OVERVIEW_COUNTED_AFTER, ask_for_new_count
+from components.state import ask_for_new_count, overview_counted_after
 from components.view_audit import audit_view
 from data_access.clock import today, utc_now
 from domain.calendars import Calendar
@@ -98,7 +98,7 @@ scope = ", ".join(clinic_names[cid] for cid in clinic_ids)
 with st.spinner(t("Counting the clinic's figures…")):
     stored = overview_data.overview(clinic_ids, as_of, period.start, period.end, calendar,
                                     settings, settings.database_url,
-                                    st.session_state.get(OVERVIEW_COUNTED_AFTER))
+                                    overview_counted_after())
 view = stored.view
 audit_view(user, entity="overview", entity_id=f"{scope}:{period.start}:{period.end}",
            summary=f"overview of {scope}, {period.start} to {period.end}")
