@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Exists,
     ScalarSelect,
     and_,
     case,
@@ -103,6 +104,17 @@ def last_taken_column(as_of: date) -> ScalarSelect[Any]:
         select(func.max(DoseEvent.dose_date))
         .where(*_taken_doses_of_outer_patient(), DoseEvent.dose_date <= as_of)
         .scalar_subquery()
+    )
+
+
+def taken_dose_exists(first: date, last: date) -> Exists:
+    """Whether the outer query's patient took a dose from ``first`` through ``last``: one seek
+    on (patient_id, status, dose_date)."""
+    return (
+        select(DoseEvent.id)
+        .where(*_taken_doses_of_outer_patient(), DoseEvent.dose_date >= first,
+               DoseEvent.dose_date <= last)
+        .exists()
     )
 
 

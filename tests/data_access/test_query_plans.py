@@ -187,6 +187,15 @@ def _postgres_nodes(node: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
         yield from _postgres_nodes(child)
 
 
+def _bitmap_nodes(node: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """A bitmap scan's own index scans: not those of a subquery in its filter (an EXISTS),
+    which read other tables and are listed as plans of their own."""
+    yield node
+    for child in node.get("Plans", ()):
+        if child.get("Parent Relationship") not in {"SubPlan", "InitPlan"}:
+            yield from _bitmap_nodes(child)
+
+
 def _postgres_reads(connection: Connection, sql: str, parameters: Any) -> list[TableRead]:
     plan = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {sql}", parameters).scalar_one()
     reads = []
@@ -199,7 +208,7 @@ def _postgres_reads(connection: Connection, sql: str, parameters: Any) -> list[T
             reads.append(TableRead(table, node["Index Name"], "Index Cond" in node))
         elif kind == "Bitmap Heap Scan":
             reads += [TableRead(table, child["Index Name"], "Index Cond" in child)
-                      for child in _postgres_nodes(node)
+                      for child in _bitmap_nodes(node)
                       if child["Node Type"] == "Bitmap Index Scan"]
         else:
             reads.append(TableRead(table, None, False))

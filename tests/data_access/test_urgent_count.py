@@ -8,9 +8,9 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from data_access.demo import build_demo
-from data_access.models import OutreachAttempt, Patient
+from data_access.models import ConditionReport, OutreachAttempt, Patient, PhaseChange
 from data_access.outreach import outreach_worklist, urgent_patient_count
-from domain.outreach import Tier
+from domain.outreach import OutreachThresholds, Tier
 from tests import builders
 from tests.data_access.test_outreach import (
     ADMITTED,
@@ -61,3 +61,36 @@ def test_urgent_count_agrees_on_a_demo_network(session: Session) -> None:
     urgent = urgent_codes(session, clinic_ids)
     assert urgent  # the generated network has families to call today
     assert urgent_patient_count(session, clinic_ids=clinic_ids, as_of=AS_OF) == len(urgent)
+
+
+def test_each_urgent_rule_counts_at_its_threshold_and_not_a_day_short(session: Session) -> None:
+    """The count reads only the patients who can be urgent (a SQL pre-filter per rule): at each
+    rule's edge it must still agree with the worklist, which reads every patient."""
+    rules = OutreachThresholds()
+    streak, post = rules.overdose_risk_missed_days, rules.post_discharge_days
+    with session.begin():
+        clinic_id = builders.clinic(session)
+        for code, last_dose_ago in (("S-AT", streak), ("S-SHORT", streak - 1)):
+            pid = builders.patient(session, clinic_id, code, admission=ADMITTED)
+            add_doses(session, pid, days(ADMITTED, AS_OF - timedelta(days=last_dose_ago)))
+        for code, admitted_ago in (("N-AT", streak - 1), ("N-SHORT", streak - 2)):
+            # Admitted lately with no dose yet: the streak counts from admission.
+            builders.patient(session, clinic_id, code,
+                             admission=AS_OF - timedelta(days=admitted_ago))
+        for code, ago in (("D-AT", post), ("D-PAST", post + 1)):
+            pid = steady_patient(session, clinic_id, code, phase="discharged")
+            session.get_one(Patient, pid).discharged_on = AS_OF - timedelta(days=ago)
+        for code, ago in (("T-AT", post), ("T-PAST", post + 1)):
+            pid = steady_patient(session, clinic_id, code, phase="aftercare")
+            session.add(PhaseChange(patient_id=pid, from_phase="taper", to_phase="aftercare",
+                                    changed_on=AS_OF - timedelta(days=ago), reason="taper done",
+                                    created_at=at(AS_OF)))
+        for code, acknowledged in (("E-OPEN", None), ("E-LATER", at(AS_OF + timedelta(days=1))),
+                                   ("E-DONE", at(AS_OF, hour=16))):
+            pid = steady_patient(session, clinic_id, code)
+            member_id = builders.member(session, clinic_id, pid, f"M-{code}-B")
+            report_id = builders.report(session, member_id, pid, emergency=True)
+            session.get_one(ConditionReport, report_id).acknowledged_at = acknowledged
+    expected = {"S-AT", "N-AT", "D-AT", "T-AT", "E-OPEN", "E-LATER"}
+    assert urgent_codes(session, [clinic_id]) == expected
+    assert urgent_patient_count(session, clinic_ids=[clinic_id], as_of=AS_OF) == len(expected)
