@@ -7,6 +7,7 @@ from datetime import timedelta
 import streamlit as st
 
 from components import auth, state
+from components.collector import freeze_start_up_objects
 from components.direction import page_direction
 from components.emergency_banner import emergency_banner
 from components.navigation import navigation_badges, navigation_for
@@ -19,6 +20,7 @@ from i18n.catalog import SOURCE_LANGUAGE, interface_language
 from settings import SettingsError
 
 st.set_page_config(page_title="Hamrah", page_icon=":material/diversity_1:", layout="wide")
+freeze_start_up_objects()
 state.init_state()
 
 try:
