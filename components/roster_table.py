@@ -9,11 +9,13 @@ import streamlit as st
 
 from components.dates import date_columns_as_text, dates_as_shown
 from components.state import SignedInUser, signed_in_user
-from domain.roster import RosterRow, flag_text
+from domain.roster import RosterRow, flags_text
+from domain.signals import Flag
 from domain.text import t
 
 
 def roster_frame(rows: Sequence[RosterRow]) -> pd.DataFrame:
+    written: dict[tuple[Flag, ...], str] = {}
     return pd.DataFrame(
         [
             {
@@ -33,7 +35,7 @@ def roster_frame(rows: Sequence[RosterRow]) -> pd.DataFrame:
                 "last_family_contact": row.extras.last_family_contact,
                 "modules_completed_30d": row.extras.modules_completed_30d,
                 "psychologist": row.extras.psychologist or "",
-                "flags": "; ".join(flag_text(flag) for flag in row.signals.flags),
+                "flags": flags_text(row.signals.flags, written),
             }
             for row in rows
         ],
