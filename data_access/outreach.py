@@ -11,7 +11,7 @@ list the same items.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import groupby
@@ -269,13 +269,15 @@ def worklist_patient_facts(
     patient_ids: Sequence[int] | None = None,
     clinical: ClinicalThresholds = DEFAULT_THRESHOLDS,
     outreach: OutreachThresholds = DEFAULT_OUTREACH_THRESHOLDS,
+    consented: Mapping[int, int] | None = None,
 ) -> list[PatientFacts]:
     """The clinical facts the worklist starts from: every active patient and those discharged
     in the last ``post_discharge_days``, without retention (no outreach rule reads it, and its
-    gaps are the costliest aggregate)."""
+    gaps are the costliest aggregate). ``consented`` as in ``patient_facts``."""
     since = as_of - timedelta(days=outreach.post_discharge_days)
     return patient_facts(session, clinic_ids=clinic_ids, as_of=as_of, patient_ids=patient_ids,
-                         discharged_since=since, thresholds=clinical, with_retention=False)
+                         discharged_since=since, thresholds=clinical, with_retention=False,
+                         consented=consented)
 
 
 def outreach_facts(
@@ -294,16 +296,18 @@ def outreach_facts(
     ``clinical_facts``: those patients' :func:`worklist_patient_facts`, when the caller has
     read them already for other signals (the meeting agenda), so they are not read twice."""
     since = as_of - timedelta(days=outreach.post_discharge_days)
-    if clinical_facts is None:
-        clinical_facts = worklist_patient_facts(session, clinic_ids=clinic_ids, as_of=as_of,
-                                                patient_ids=patient_ids, clinical=clinical,
-                                                outreach=outreach)
     conditions = patient_conditions(clinic_ids, as_of, patient_ids, discharged_since=since)
+    # The consented members, read one by one here, give the clinical facts their count too.
+    families = _consented_families(session, conditions, as_of)
+    if clinical_facts is None:
+        clinical_facts = worklist_patient_facts(
+            session, clinic_ids=clinic_ids, as_of=as_of, patient_ids=patient_ids,
+            clinical=clinical, outreach=outreach,
+            consented={pid: len(family.member_codes) for pid, family in families.items()})
     psychologists = {row[0]: row[1] for row in session.execute(
         select(Patient.id, Patient.psychologist_id).where(*conditions)
     )}
     taper_ends = _taper_ends(session, conditions, as_of)
-    families = _consented_families(session, conditions, as_of)
     emergencies = _open_emergencies(session, conditions, as_of)
     questions = _overdue_questions(session, conditions, as_of)
     assignments = _overdue_assignments(session, conditions, as_of)

@@ -9,6 +9,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from data_access.audit import verify_audit_chain
+from data_access.demo import build_demo
 from data_access.models import (
     Assignment,
     AuditLog,
@@ -28,6 +29,7 @@ from data_access.outreach import (
     urgent_patient_count,
     worklist_context,
 )
+from data_access.signals import all_clinic_ids, consented_member_counts, patient_conditions
 from domain.outreach import OutreachThresholds, ReasonCode, Tier
 from tests import builders
 from tests.data_access.test_patient_signals import add_doses, add_screen, days
@@ -369,3 +371,20 @@ def test_low_adherence_read_from_the_doses(session: Session) -> None:
     stricter = outreach_worklist(session, clinic_ids=[clinic_id], as_of=AS_OF,
                                  outreach=OutreachThresholds(low_adherence_below=0.85))
     assert [i.patient_code for i in stricter] == ["P-LOW", "P-OK"]
+
+
+def test_the_worklist_hands_its_consented_counts_to_the_clinical_facts(
+        session: Session) -> None:
+    """``outreach_facts`` counts consented members from the members it reads one by one and
+    gives that count to the clinical facts instead of reading it again: on a generated network
+    it must equal the count the Patients page reads (``consented_member_counts``)."""
+    with session.begin():
+        build_demo(session, patients=60, days=120, seed=5, as_of=AS_OF)
+    clinic_ids = all_clinic_ids(session)
+    conditions = patient_conditions(clinic_ids, AS_OF, discharged_since=AS_OF - timedelta(
+        days=OutreachThresholds().post_discharge_days))
+    read_alone = consented_member_counts(session, conditions, AS_OF)
+    assert read_alone and max(read_alone.values()) >= 2  # families of several members
+    facts = outreach_facts(session, clinic_ids=clinic_ids, as_of=AS_OF)
+    assert {f.patient_id: f.consented_members for f in facts if f.consented_members} == (
+        read_alone)
