@@ -83,8 +83,7 @@ COOKIE_WRITE_RUNS = 3
 
 
 def cookie_pending() -> bool:
-    value = st.session_state.get(COOKIE_PENDING)
-    return isinstance(value, int) and value > 0
+    return _runs_left(COOKIE_PENDING)
 
 
 COOKIE_VALUE = "hamrah_cookie_value"
@@ -114,8 +113,7 @@ COOKIE_DELETE_PENDING = "hamrah_cookie_delete_pending"
 
 
 def cookie_delete_pending() -> bool:
-    value = st.session_state.get(COOKIE_DELETE_PENDING)
-    return isinstance(value, int) and value > 0
+    return _runs_left(COOKIE_DELETE_PENDING)
 
 
 def set_cookie_delete_pending(pending: bool) -> None:
@@ -126,6 +124,11 @@ def set_cookie_delete_pending(pending: bool) -> None:
 
 def count_cookie_delete() -> None:
     _count_down(COOKIE_DELETE_PENDING)
+
+
+def _runs_left(key: str) -> bool:
+    value = st.session_state.get(key)
+    return isinstance(value, int) and value > 0
 
 
 def _count_down(key: str) -> None:

@@ -33,6 +33,13 @@ def audit_actions(db: Database) -> list[str]:
         return list(session.scalars(select(AuditLog.action).order_by(AuditLog.seq)))
 
 
+def cookie_methods(at: AppTest) -> list[str]:
+    """What the cookie component was drawn to do in the browser in the last run."""
+    calls = [json.loads(element.proto.json_args) for element in at.get("component_instance")
+             if element.proto.component_name.endswith("CookieManager.cookie_manager")]
+    return [call["method"] for call in calls if call["method"] != "getAll"]
+
+
 def test_sign_in_shows_the_home_figures(database: Database) -> None:
     at = new_app().run()
     assert at.button(key="FormSubmitter:login-Sign in")
@@ -76,6 +83,7 @@ def test_idle_logoff_after_fifteen_minutes(signed_in: Callable[[Role], AppTest],
     at.session_state[LAST_ACTIVITY] = utc_now() - timedelta(minutes=15, seconds=5)
     at.run()
     assert "Signed out after 15 minutes without activity." in texts(at)
+    assert cookie_methods(at) == ["delete"]  # the revoked cookie leaves the browser too
     assert at.button(key="FormSubmitter:login-Sign in")
     assert AuditAction.IDLE_LOGOFF.value in audit_actions(database)
 
@@ -95,13 +103,6 @@ def test_sign_out_button(signed_in: Callable[[Role], AppTest], database: Databas
     at.sidebar.button(key="sign_out").click().run()
     assert "You have signed out." in texts(at)
     assert audit_actions(database)[-1] == AuditAction.LOGOUT.value
-
-
-def cookie_methods(at: AppTest) -> list[str]:
-    """What the cookie component was drawn to do in the browser in the last run."""
-    calls = [json.loads(element.proto.json_args) for element in at.get("component_instance")
-             if element.proto.component_name.endswith("CookieManager.cookie_manager")]
-    return [call["method"] for call in calls if call["method"] != "getAll"]
 
 
 def test_sign_out_deletes_the_cookie_on_a_few_runs_and_a_new_sign_in_stops_it(
