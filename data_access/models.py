@@ -323,7 +323,11 @@ class Assignment(Base):
     __tablename__ = "assignment"
     __table_args__ = (
         one_of("status", DeliveryStatus),
-        Index("ix_assignment_member_status", "member_id", "status"),
+        # A member's assignments by status, and the overdue ones by due day from the index alone
+        # (the worklist); the roster's modules completed in 30 days, a range of each member's
+        # completions (migration 0010).
+        Index("ix_assignment_member_status_due", "member_id", "status", "due_on"),
+        Index("ix_assignment_member_completed", "member_id", "completed_at"),
         Index("ix_assignment_module", "module_id"),
         Index("ix_assignment_status_due", "status", "due_on"),
     )

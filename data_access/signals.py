@@ -1,9 +1,11 @@
 """Per-patient aggregates for the clinical rules, computed in SQL: no dose row reaches Python.
 
-Three statements feed ``domain.signals.PatientFacts``: the patients, each with correlated
+Two statements feed ``domain.signals.PatientFacts``: the patients, each with correlated
 subqueries on their doses (taken days in the adherence window, the last taken dose, the taken days
-of the retention horizons as bit masks), then screens and consented members, grouped. The
-same facts serve the roster, the record, ``hamrah signals`` and the outreach rules.
+of the retention horizons as bit masks) and on their unexpected positive screens, then the
+consented members, grouped. The same facts serve the roster, the record, ``hamrah signals`` and
+the outreach rules. Both are read through the session's connection (SQLAlchemy Core): their rows
+are columns, and ``Session.execute`` would pass each through the ORM's loading as well.
 """
 
 from __future__ import annotations
@@ -16,8 +18,6 @@ from sqlalchemy import (
     ColumnElement,
     Exists,
     ScalarSelect,
-    and_,
-    case,
     func,
     or_,
     select,
@@ -130,28 +130,25 @@ def _gaps_by_horizon(admission: date, as_of: date, horizons: Sequence[int],
     return gaps
 
 
-def _screen_aggregates(session: Session, conditions: list[ColumnElement[bool]],
-                       as_of: date) -> dict[int, tuple[date | None, date | None]]:
-    unexpected = and_(UrineScreen.result == ScreenResult.POSITIVE.value,
-                      UrineScreen.expected.is_(False))
+def _screen_columns(as_of: date) -> list[ScalarSelect[Any]]:
+    """Per patient: the latest unexpected positive screen of the look-back, any substance and an
+    opioid. Correlated subqueries on (patient_id, result, expected, screen_date, substance): the
+    first is one backward index entry, the second reads the patient's few unexpected positives.
+    A grouped read joined back to the patients was a statement of its own and a dictionary
+    merged in Python (about 0.06 s at network scale on SQLite)."""
+    unexpected = [UrineScreen.patient_id == Patient.id,
+                  UrineScreen.result == ScreenResult.POSITIVE.value,
+                  UrineScreen.expected.is_(False), UrineScreen.screen_date <= as_of,
+                  UrineScreen.screen_date > as_of - timedelta(days=SCREEN_LOOKBACK_DAYS)]
     opioid = UrineScreen.substance.in_(sorted(OPIOID_SCREEN_SUBSTANCES))
-    rows = session.execute(
-        select(
-            UrineScreen.patient_id,
-            func.max(UrineScreen.screen_date),
-            func.max(case((opioid, UrineScreen.screen_date))),
-        )
-        .join(Patient, Patient.id == UrineScreen.patient_id)
-        .where(*conditions, unexpected, UrineScreen.screen_date <= as_of,
-               UrineScreen.screen_date > as_of - timedelta(days=SCREEN_LOOKBACK_DAYS))
-        .group_by(UrineScreen.patient_id)
-    )
-    return {row[0]: (row[1], row[2]) for row in rows}
+    return [select(func.max(UrineScreen.screen_date)).where(*unexpected).scalar_subquery(),
+            select(func.max(UrineScreen.screen_date)).where(*unexpected, opioid)
+            .scalar_subquery()]
 
 
 def consented_member_counts(session: Session, conditions: list[ColumnElement[bool]],
                             as_of: date) -> dict[int, int]:
-    rows = session.execute(
+    rows = session.connection().execute(
         select(SupportMember.patient_id, func.count(func.distinct(SupportMember.id)))
         .join(Consent, Consent.member_id == SupportMember.id)
         .join(Patient, Patient.id == SupportMember.patient_id)
@@ -188,32 +185,31 @@ def patient_facts(
     first_complete = as_of - timedelta(days=min(horizons, default=0))
     masks = (taken_day_masks(Patient.id, Patient.admission_date, max(horizons))
              if horizons else [])
-    patients = session.execute(
+    patients = session.connection().execute(
         select(Patient.id, Patient.code, Clinic.code, Patient.medication, Patient.dose_mg,
                Patient.phase, Patient.phase_since, Patient.admission_date, Patient.discharged_on,
-               *_dose_columns(as_of, thresholds.adherence_window_days), *masks)
+               *_dose_columns(as_of, thresholds.adherence_window_days),
+               *_screen_columns(as_of), *masks)
         .join(Clinic, Clinic.id == Patient.clinic_id)
         .where(*conditions)
         .order_by(Clinic.code, Patient.code)
     ).all()
-    screens = _screen_aggregates(session, conditions, as_of)
     if consented is None:
         consented = consented_member_counts(session, conditions, as_of)
     facts = []
     for row in patients:
         admission = row[7]
-        last_positive, last_opioid = screens.get(row[0], (None, None))
         facts.append(PatientFacts(
             patient_id=row[0], patient_code=row[1], clinic_code=row[2],
             medication=Medication(row[3]), dose_mg=row[4], phase=Phase(row[5]),
             phase_since=row[6], admission_date=admission, discharged_on=row[8],
             taken_days_in_window=int(row[9]), last_taken_on=row[10],
             longest_gap_by_horizon=(
-                _gaps_by_horizon(admission, as_of, horizons, row[11:])
+                _gaps_by_horizon(admission, as_of, horizons, row[13:])
                 if horizons and admission <= first_complete else {}
             ),
-            last_unexpected_positive_on=last_positive,
-            last_unexpected_opioid_positive_on=last_opioid,
+            last_unexpected_positive_on=row[11],
+            last_unexpected_opioid_positive_on=row[12],
             consented_members=consented.get(row[0], 0),
             retention_read=with_retention,
         ))

@@ -270,7 +270,9 @@ QUESTIONS_BY_PATIENT = frozenset({"ix_family_question_patient",
                                   "ix_family_question_patient_open"})
 ATTEMPTS_BY_PATIENT = frozenset({"ix_outreach_attempt_patient_at"})
 ENGAGEMENT_BY_MEMBER = frozenset({"ix_engagement_event_member_at"})
-ASSIGNMENTS_BY_MEMBER = frozenset({"ix_assignment_member_status"})
+ASSIGNMENTS_BY_MEMBER = frozenset({"ix_assignment_member_status_due",
+                                   "ix_assignment_member_completed"})
+"""Both lead with the member: either serves a read of a member's assignments."""
 OUTBOX_BY_STATUS = frozenset({"ix_outbox_message_status_next"})
 REPORTS_OPEN = frozenset({"ix_condition_report_open"})
 REPORTS_BY_PATIENT = frozenset({"ix_condition_report_patient"})
@@ -340,7 +342,7 @@ HOT_QUERIES: tuple[HotQuery, ...] = (
               "urine_screen": SCREENS_BY_PATIENT | {"ix_urine_screen_date_patient"},
               "support_member": MEMBERS_BY_PATIENT | BY_KEY,
               "engagement_event": ENGAGEMENT_BY_MEMBER,
-              "assignment": ASSIGNMENTS_BY_MEMBER}),
+              "assignment": frozenset({"ix_assignment_member_completed"})}),
     HotQuery("outreach worklist facts of the clinics",
              lambda s, n: outreach_facts(s, clinic_ids=n.clinic_ids, as_of=AS_OF),
              {"patient": PATIENTS_BY_CLINIC | BY_KEY, "dose_event": DOSES_OF_CLINICS,
