@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from components.resources import database
+from data_access.parallel_reads import read_beside
 from data_access.patient_record import (
     MemberView,
     PatientHeader,
@@ -47,14 +48,17 @@ def roster(clinic_ids: tuple[int, ...], as_of: date, role: str, _settings: Setti
 
     A shared resource rather than ``st.cache_data``: every run gets the same immutable tuple of
     frozen rows instead of its own unpickled copy, which took half a second of each warm run
-    for 10,000 patients (bench/README.md)."""
-    with database(database_url).sessions() as session:
+    for 10,000 patients (bench/README.md). The extras are read on a second connection while the
+    signals are read and computed (``data_access.parallel_reads``)."""
+    db = database(database_url)
+    with db.sessions() as session, read_beside(
+            lambda beside: roster_extras(beside, clinic_ids=clinic_ids, as_of=as_of),
+            session, db.sessions) as extras_read:
         # The roster shows no retention: its taken-day masks are left out.
         facts = patient_facts(session, clinic_ids=clinic_ids, as_of=as_of,
                               thresholds=_settings.clinical, with_retention=False)
-        extras = roster_extras(session, clinic_ids=clinic_ids, as_of=as_of,
-                               consented={f.patient_id: f.consented_members for f in facts})
-    signals = [patient_signals(fact, as_of, _settings.clinical) for fact in facts]
+        signals = [patient_signals(fact, as_of, _settings.clinical) for fact in facts]
+        extras = extras_read()
     return tuple(roster_rows(signals, extras))
 
 

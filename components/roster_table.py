@@ -31,7 +31,7 @@ def roster_frame(rows: Sequence[RosterRow]) -> pd.DataFrame:
                 "missed_streak": row.signals.missed_streak,
                 "last_screen": row.extras.last_screen_on,
                 "unexpected_positives": row.extras.last_screen_unexpected,
-                "consented_members": row.extras.consented_members,
+                "consented_members": row.signals.consented_members,
                 "last_family_contact": row.extras.last_family_contact,
                 "modules_completed_30d": row.extras.modules_completed_30d,
                 "psychologist": row.extras.psychologist or "",

@@ -14,11 +14,9 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from itertools import groupby
-from operator import itemgetter
 
 from sqlalchemy import ColumnElement, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from data_access.audit import record_audit
 from data_access.clock import utc_now
@@ -36,6 +34,7 @@ from data_access.models import (
     StaffUser,
     SupportMember,
 )
+from data_access.parallel_reads import read_beside
 from data_access.signals import (
     last_taken_column,
     patient_conditions,
@@ -91,7 +90,7 @@ def _taper_end_clauses(as_of: date) -> list[ColumnElement[bool]]:
 
 def _taper_ends(session: Session, conditions: list[ColumnElement[bool]],
                 as_of: date) -> dict[int, date]:
-    rows = session.execute(
+    rows = session.connection().execute(
         select(PhaseChange.patient_id, func.max(PhaseChange.changed_on))
         .join(Patient, Patient.id == PhaseChange.patient_id)
         .where(*conditions, *_taper_end_clauses(as_of))
@@ -127,7 +126,7 @@ def _consented_families(session: Session, conditions: list[ColumnElement[bool]],
                EngagementEvent.occurred_at < _start_of(as_of + timedelta(days=1)))
         .scalar_subquery()
     )
-    rows = session.execute(
+    rows = session.connection().execute(
         select(SupportMember.patient_id, SupportMember.code, func.min(Consent.signed_on),
                func.min(Consent.expires_on), last_engagement)
         .join(Consent, Consent.member_id == SupportMember.id)
@@ -136,18 +135,30 @@ def _consented_families(session: Session, conditions: list[ColumnElement[bool]],
         .group_by(SupportMember.patient_id, SupportMember.id, SupportMember.code)
         .order_by(SupportMember.patient_id, SupportMember.code)
     )
-    families = {}
-    for patient_id, group in groupby(rows, key=itemgetter(0)):
-        members = list(group)
-        families[patient_id] = _ConsentedFamily(
-            member_codes=tuple(member[1] for member in members),
-            earliest_signed_on=min(member[2] for member in members),
-            next_expiry=min((member[3] for member in members if member[3] is not None),
-                            default=None),
-            last_engagement_at=max((member[4] for member in members if member[4] is not None),
-                                   default=None),
-        )
-    return families
+    # One pass over the members, in plain lists: grouping them with itertools and a generator
+    # per column was a tenth of a second of the first Outreach run at network scale.
+    codes: dict[int, list[str]] = {}
+    signed: dict[int, date] = {}
+    expiry: dict[int, date] = {}
+    engaged: dict[int, datetime] = {}
+    for patient_id, code, signed_on, expires_on, engaged_at in rows:
+        if patient_id in codes:
+            codes[patient_id].append(code)
+            signed[patient_id] = min(signed[patient_id], signed_on)
+        else:
+            codes[patient_id] = [code]
+            signed[patient_id] = signed_on
+        if expires_on is not None and (patient_id not in expiry
+                                       or expires_on < expiry[patient_id]):
+            expiry[patient_id] = expires_on
+        if engaged_at is not None and (patient_id not in engaged
+                                       or engaged_at > engaged[patient_id]):
+            engaged[patient_id] = engaged_at
+    return {patient_id: _ConsentedFamily(member_codes=tuple(member_codes),
+                                         earliest_signed_on=signed[patient_id],
+                                         next_expiry=expiry.get(patient_id),
+                                         last_engagement_at=engaged.get(patient_id))
+            for patient_id, member_codes in codes.items()}
 
 
 def _open_emergency_clauses(as_of: date) -> list[ColumnElement[bool]]:
@@ -159,7 +170,7 @@ def _open_emergency_clauses(as_of: date) -> list[ColumnElement[bool]]:
 
 def _open_emergencies(session: Session, conditions: list[ColumnElement[bool]],
                       as_of: date) -> dict[int, tuple[int, datetime]]:
-    rows = session.execute(
+    rows = session.connection().execute(
         select(ConditionReport.patient_id, func.count(), func.min(ConditionReport.reported_at))
         .join(Patient, Patient.id == ConditionReport.patient_id)
         .where(*conditions, *_open_emergency_clauses(as_of))
@@ -176,7 +187,7 @@ def _overdue_questions(session: Session, conditions: list[ColumnElement[bool]],
     # The patients as a list: joined, SQLite reads the unanswered questions of every clinic
     # once per patient.
     patients = select(Patient.id).where(*conditions)
-    rows = session.execute(
+    rows = session.connection().execute(
         select(FamilyQuestion.patient_id, func.count(), func.min(FamilyQuestion.due_at))
         .where(FamilyQuestion.patient_id.in_(patients), FamilyQuestion.due_at <= start,
                or_(FamilyQuestion.answered_at.is_(None), FamilyQuestion.answered_at >= start))
@@ -205,7 +216,7 @@ def _overdue_assignments(session: Session, conditions: list[ColumnElement[bool]]
         .where(*conditions)
         .subquery()
     )
-    rows = session.execute(
+    rows = session.connection().execute(
         select(members.c.patient_id, func.sum(members.c.overdue)).group_by(members.c.patient_id)
     )
     return {row[0]: int(row[1]) for row in rows}
@@ -220,7 +231,7 @@ def _phone_messages(session: Session, conditions: list[ColumnElement[bool]],
         .where(OutreachAttempt.patient_id == Patient.id)
         .scalar_subquery()
     )
-    rows = session.execute(
+    rows = session.connection().execute(
         select(SupportMember.patient_id, func.count())
         .select_from(OutboxMessage)
         .join(SupportMember, SupportMember.id == OutboxMessage.member_id)
@@ -254,7 +265,7 @@ def _latest_attempts(session: Session, conditions: list[ColumnElement[bool]],
                OutreachAttempt.attempted_at < _start_of(as_of + timedelta(days=1)))
         .subquery()
     )
-    rows = session.execute(
+    rows = session.connection().execute(
         select(ranked.c.patient_id, ranked.c.attempted_at, ranked.c.follow_up_on, ranked.c.tier)
         .where(ranked.c.rank == 1)
     )
@@ -280,6 +291,34 @@ def worklist_patient_facts(
                          consented=consented)
 
 
+@dataclass(frozen=True)
+class _FamilyTables:
+    """The worklist's per-patient aggregates of the tables around a patient: phase changes,
+    reports, questions, assignments, attempts and messages, and the psychologist."""
+
+    psychologists: dict[int, int | None]
+    taper_ends: dict[int, date]
+    emergencies: dict[int, tuple[int, datetime]]
+    questions: dict[int, tuple[int, datetime]]
+    assignments: dict[int, int]
+    attempts: dict[int, tuple[datetime, date | None, str | None]]
+    phone: dict[int, int]
+
+
+def _family_tables(session: Session, conditions: list[ColumnElement[bool]],
+                   as_of: date) -> _FamilyTables:
+    return _FamilyTables(
+        psychologists={row[0]: row[1] for row in session.connection().execute(
+            select(Patient.id, Patient.psychologist_id).where(*conditions))},
+        taper_ends=_taper_ends(session, conditions, as_of),
+        emergencies=_open_emergencies(session, conditions, as_of),
+        questions=_overdue_questions(session, conditions, as_of),
+        assignments=_overdue_assignments(session, conditions, as_of),
+        attempts=_latest_attempts(session, conditions, as_of),
+        phone=_phone_messages(session, conditions, as_of),
+    )
+
+
 def outreach_facts(
     session: Session,
     *,
@@ -289,37 +328,37 @@ def outreach_facts(
     clinical: ClinicalThresholds = DEFAULT_THRESHOLDS,
     outreach: OutreachThresholds = DEFAULT_OUTREACH_THRESHOLDS,
     clinical_facts: Sequence[PatientFacts] | None = None,
+    sessions: sessionmaker[Session] | None = None,
 ) -> list[OutreachFacts]:
     """The outreach facts of every active patient and of those discharged in the last
     ``post_discharge_days`` (their families stay on the worklist for that time).
 
     ``clinical_facts``: those patients' :func:`worklist_patient_facts`, when the caller has
-    read them already for other signals (the meeting agenda), so they are not read twice."""
+    read them already for other signals (the meeting agenda), so they are not read twice.
+    ``sessions``: where to open a second connection, on which the tables around the patients
+    are aggregated while the families and clinical facts are read on ``session``
+    (``data_access.parallel_reads``); without it, one read after the other."""
     since = as_of - timedelta(days=outreach.post_discharge_days)
     conditions = patient_conditions(clinic_ids, as_of, patient_ids, discharged_since=since)
-    # The consented members, read one by one here, give the clinical facts their count too.
-    families = _consented_families(session, conditions, as_of)
-    if clinical_facts is None:
-        clinical_facts = worklist_patient_facts(
-            session, clinic_ids=clinic_ids, as_of=as_of, patient_ids=patient_ids,
-            clinical=clinical, outreach=outreach,
-            consented={pid: len(family.member_codes) for pid, family in families.items()})
-    psychologists = {row[0]: row[1] for row in session.execute(
-        select(Patient.id, Patient.psychologist_id).where(*conditions)
-    )}
-    taper_ends = _taper_ends(session, conditions, as_of)
-    emergencies = _open_emergencies(session, conditions, as_of)
-    questions = _overdue_questions(session, conditions, as_of)
-    assignments = _overdue_assignments(session, conditions, as_of)
-    attempts = _latest_attempts(session, conditions, as_of)
-    phone = _phone_messages(session, conditions, as_of)
+    with read_beside(lambda beside: _family_tables(beside, conditions, as_of), session,
+                     sessions) as tables_read:
+        # The consented members, read one by one here, give the clinical facts their count.
+        families = _consented_families(session, conditions, as_of)
+        if clinical_facts is None:
+            clinical_facts = worklist_patient_facts(
+                session, clinic_ids=clinic_ids, as_of=as_of, patient_ids=patient_ids,
+                clinical=clinical, outreach=outreach,
+                consented={pid: len(family.member_codes) for pid, family in families.items()})
+        tables = tables_read()
+    taper_ends, assignments, phone = tables.taper_ends, tables.assignments, tables.phone
+    psychologists = tables.psychologists
     facts = []
     for fact in clinical_facts:
         pid = fact.patient_id
         family = families.get(pid, _NO_CONSENTED_FAMILY)
-        emergency_count, oldest_emergency = emergencies.get(pid, (0, None))
-        question_count, oldest_due = questions.get(pid, (0, None))
-        attempt_at, follow_up, attempt_tier = attempts.get(pid, (None, None, None))
+        emergency_count, oldest_emergency = tables.emergencies.get(pid, (0, None))
+        question_count, oldest_due = tables.questions.get(pid, (0, None))
+        attempt_at, follow_up, attempt_tier = tables.attempts.get(pid, (None, None, None))
         phase = fact.phase
         facts.append(OutreachFacts(
             patient_id=pid,
@@ -392,7 +431,7 @@ def urgent_patient_count(
     """
     since = as_of - timedelta(days=outreach.post_discharge_days)
     conditions = patient_conditions(clinic_ids, as_of, discharged_since=since)
-    patients = session.execute(
+    patients = session.connection().execute(
         select(Patient.id, Patient.phase, Patient.admission_date, Patient.discharged_on,
                last_taken_column(as_of))
         .where(*conditions, _urgent_candidate_clause(as_of, outreach))
@@ -427,10 +466,12 @@ def outreach_worklist(
     as_of: date,
     clinical: ClinicalThresholds = DEFAULT_THRESHOLDS,
     outreach: OutreachThresholds = DEFAULT_OUTREACH_THRESHOLDS,
+    sessions: sessionmaker[Session] | None = None,
 ) -> list[WorklistItem]:
-    """The sorted worklist of ``clinic_ids`` on ``as_of``: urgent first, then by score."""
+    """The sorted worklist of ``clinic_ids`` on ``as_of``: urgent first, then by score.
+    ``sessions`` as in :func:`outreach_facts`."""
     facts = outreach_facts(session, clinic_ids=clinic_ids, as_of=as_of, clinical=clinical,
-                           outreach=outreach)
+                           outreach=outreach, sessions=sessions)
     return worklist(facts, as_of, outreach)
 
 
@@ -462,13 +503,13 @@ def worklist_context(session: Session, items: Sequence[WorklistItem],
     ids = [item.patient_id for item in items]
     if not ids:
         return {}
-    patients = session.execute(
+    patients = session.connection().execute(
         select(Patient.id, Patient.first_name, Patient.last_name, StaffUser.display_name)
         .outerjoin(StaffUser, StaffUser.id == Patient.psychologist_id)
         .where(Patient.id.in_(ids))
     ).all()
     consented = select(Consent.member_id).where(active_consent_clause(as_of))
-    rows = session.execute(
+    rows = session.connection().execute(
         select(SupportMember.patient_id, SupportMember.id, SupportMember.code,
                SupportMember.relation, SupportMember.first_name, SupportMember.last_name,
                SupportMember.channel, SupportMember.phone, SupportMember.email)

@@ -9,7 +9,7 @@ first run at 10,000 patients (bench/README.md).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -24,16 +24,16 @@ from data_access.models import (
     SupportMember,
     UrineScreen,
 )
-from data_access.signals import active_patient_conditions, consented_member_counts
+from data_access.signals import active_patient_conditions
 from domain.roster import RosterExtras
 from domain.vocabulary import ScreenResult
 
 
-def roster_extras(session: Session, *, clinic_ids: Sequence[int], as_of: date,
-                  consented: Mapping[int, int] | None = None) -> dict[int, RosterExtras]:
-    """``consented``: the consented members by patient when the caller has read them with the
-    patients' signals (``domain.signals.PatientFacts.consented_members``), so that the same
-    count is not read twice."""
+def roster_extras(session: Session, *, clinic_ids: Sequence[int],
+                  as_of: date) -> dict[int, RosterExtras]:
+    """What the roster shows beside each patient's signals. The consented members are not read
+    here: the signals carry them (``domain.signals.PatientSignals.consented_members``), from the
+    read that also sets their flag, so the column and the flag always agree."""
     active = and_(*active_patient_conditions(clinic_ids, as_of))
     # The last screen day and its unexpected positives: two seeks per patient on
     # (patient_id, screen_date), where a grouped read of every screen of the network (and a join
@@ -86,9 +86,6 @@ def roster_extras(session: Session, *, clinic_ids: Sequence[int], as_of: date,
         .group_by(SupportMember.patient_id)
     ).all())
 
-    if consented is None:
-        consented = consented_member_counts(session, [active], as_of)
-
     extras = {}
     for pid, first, last, medication, dose, psychologist, screen_day, unexpected_count \
             in patients:
@@ -98,7 +95,6 @@ def roster_extras(session: Session, *, clinic_ids: Sequence[int], as_of: date,
             last_screen_unexpected=int(unexpected_count or 0),
             last_family_contact=contact.get(pid),
             modules_completed_30d=int(completed.get(pid, 0)),
-            consented_members=int(consented.get(pid, 0)),
         )
     return extras
 

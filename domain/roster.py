@@ -25,7 +25,6 @@ class RosterExtras:
     last_screen_unexpected: int
     last_family_contact: datetime | None
     modules_completed_30d: int
-    consented_members: int
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,9 @@ class PatientSignals:
     readiness: tuple[Criterion, ...]
     take_home_max_doses: int | None
     flags: tuple[Flag, ...]
+    consented_members: int
+    """The support members with an active consent on the day, the count behind
+    ``Flag.NO_CONSENTED_SUPPORT``: the roster shows it beside the flag, from the same read."""
 
     def as_record(self) -> dict[str, object]:
         """A JSON-ready row for the CLI and exports: plain strings, numbers, booleans and None.
@@ -177,6 +180,7 @@ def patient_signals(
             else None
         ),
         flags=_flags(facts, as_of, streak, thresholds),
+        consented_members=facts.consented_members,
     )
 
 

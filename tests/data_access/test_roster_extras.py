@@ -37,9 +37,9 @@ def test_last_screen_and_its_unexpected_positives(session: Session) -> None:
     assert (extras[never].last_screen_on, extras[never].last_screen_unexpected) == (None, 0)
 
 
-def test_last_family_contact_and_consented_members(session: Session) -> None:
-    """The last event of any of the patient's members on or before the day (not after it), and
-    the members with an active consent, read here or handed over from the signals' facts."""
+def test_last_family_contact(session: Session) -> None:
+    """The last event of any of the patient's members on or before the day (not after it),
+    whether or not the member's consent is still active."""
     with session.begin():
         clinic_id = builders.clinic(session)
         family = builders.patient(session, clinic_id, "P1", admission=ADMITTED)
@@ -59,9 +59,5 @@ def test_last_family_contact_and_consented_members(session: Session) -> None:
         silent = builders.patient(session, clinic_id, "P2", admission=ADMITTED)
         builders.member(session, clinic_id, silent, "M3")  # no consent, no event
     extras = roster_extras(session, clinic_ids=[clinic_id], as_of=AS_OF)
-    assert extras[family].last_family_contact == datetime(2026, 11, 2, 23, 30)
-    assert extras[family].consented_members == 1  # the brother's consent is revoked
-    assert (extras[silent].last_family_contact, extras[silent].consented_members) == (None, 0)
-    handed = roster_extras(session, clinic_ids=[clinic_id], as_of=AS_OF,
-                           consented={family: 7})
-    assert (handed[family].consented_members, handed[silent].consented_members) == (7, 0)
+    assert extras[family].last_family_contact == datetime(2026, 11, 2, 23, 30)  # the brother
+    assert extras[silent].last_family_contact is None

@@ -58,7 +58,7 @@ SIGNALS = PatientSignals(
     days_in_treatment=609, adherence_28d=0.75, missed_streak=3,
     missed_dose_action=MissedDoseAction.HALF_DOSE_REVIEW, retained_90=True, retained_180=True,
     step_down_ready=False, readiness=(), take_home_max_doses=28,
-    flags=(Flag.OVERDOSE_RISK_TOLERANCE,),
+    flags=(Flag.OVERDOSE_RISK_TOLERANCE,), consented_members=1,
 )
 # 87 days taken (85 mg, observed), then 31 October to 2 November missed.
 DOSES = [DoseRow(START + timedelta(days=n), "taken", "observed", 85.0) for n in range(87)]

@@ -52,7 +52,7 @@ def signals(patient_id: int, code: str, phase: Phase, *, ready: bool) -> Patient
         days_in_phase=200, days_in_treatment=400, adherence_28d=1.0 if ready else 0.5,
         missed_streak=0, missed_dose_action=MissedDoseAction.NONE, retained_90=True,
         retained_180=True, step_down_ready=ready, readiness=(), take_home_max_doses=28,
-        flags=(),
+        flags=(), consented_members=1,
     )
 
 

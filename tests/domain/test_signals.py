@@ -288,3 +288,10 @@ def test_the_outreach_reads_adherence_and_streak_as_the_signals_do() -> None:
                                discharged_on=AS_OF, taken_days_in_window=5)
     assert (window_adherence(late, AS_OF), current_missed_streak(late, AS_OF)) == (0.5, 0)
     assert shown_adherence(None) is None
+
+
+def test_signals_carry_the_consented_count_behind_their_flag() -> None:
+    """The roster shows the count beside the flag: both come from the same facts."""
+    assert patient_signals(STABLE, AS_OF).consented_members == 2
+    alone = patient_signals(dataclasses.replace(STABLE, consented_members=0), AS_OF)
+    assert (alone.consented_members, Flag.NO_CONSENTED_SUPPORT in alone.flags) == (0, True)
