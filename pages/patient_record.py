@@ -19,7 +19,6 @@ from data_access.meetings import open_action_items
 from data_access.patient_record import (
     PatientNotFound,
     change_phase,
-    patient_choices,
     record_view,
 )
 from domain.access import may_change_phase, may_enter_records, sees_contact_details
@@ -34,8 +33,7 @@ settings = app_settings()
 db = current_database()
 as_of = today()
 
-with db.sessions() as session:
-    choices = dict(patient_choices(session, clinic_ids=user.clinic_ids))
+choices = dict(patient_data.record_choices(user.clinic_ids, settings.database_url))
 current = selected_patient()
 options: list[int] = list(choices)
 position: int | None = options.index(current) if current in choices else None
