@@ -1,11 +1,11 @@
 """Per-patient aggregates for the clinical rules, computed in SQL: no dose row reaches Python.
 
-Two statements feed ``domain.signals.PatientFacts``: the patients, each with correlated
+Three statements feed ``domain.signals.PatientFacts``: the patients, each with correlated
 subqueries on their doses (taken days in the adherence window, the last taken dose, the taken days
-of the retention horizons as bit masks) and on their unexpected positive screens, then the
-consented members, grouped. The same facts serve the roster, the record, ``hamrah signals`` and
-the outreach rules. Both are read through the session's connection (SQLAlchemy Core): their rows
-are columns, and ``Session.execute`` would pass each through the ORM's loading as well.
+of the retention horizons as bit masks), then screens and consented members, grouped. The same
+facts serve the roster, the record, ``hamrah signals`` and the outreach rules. All are read
+through the session's connection (SQLAlchemy Core): their rows are columns, and
+``Session.execute`` would pass each through the ORM's loading as well.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from sqlalchemy import (
     ColumnElement,
     Exists,
     ScalarSelect,
+    and_,
+    case,
     func,
     or_,
     select,
@@ -136,20 +138,27 @@ def _gaps_by_horizon(admission: date, as_of: date, horizons: Sequence[int],
     return gaps
 
 
-def _screen_columns(as_of: date) -> list[ScalarSelect[Any]]:
+def _screen_aggregates(session: Session, conditions: list[ColumnElement[bool]],
+                       as_of: date) -> dict[int, tuple[date | None, date | None]]:
     """Per patient: the latest unexpected positive screen of the look-back, any substance and an
-    opioid. Correlated subqueries on (patient_id, result, expected, screen_date, substance): the
-    first is one backward index entry, the second reads the patient's few unexpected positives.
-    A grouped read joined back to the patients was a statement of its own and a dictionary
-    merged in Python (about 0.06 s at network scale on SQLite)."""
-    unexpected = [UrineScreen.patient_id == Patient.id,
-                  UrineScreen.result == ScreenResult.POSITIVE.value,
-                  UrineScreen.expected.is_(False), UrineScreen.screen_date <= as_of,
-                  UrineScreen.screen_date > as_of - timedelta(days=SCREEN_LOOKBACK_DAYS)]
+    opioid, in one grouped statement. As two correlated columns of the facts statement instead,
+    it was as fast on SQLite and a fifth slower on PostgreSQL, whose subplans ran 20,000 times
+    (0.79 s against 0.64 s for the facts at network scale)."""
+    unexpected = and_(UrineScreen.result == ScreenResult.POSITIVE.value,
+                      UrineScreen.expected.is_(False))
     opioid = UrineScreen.substance.in_(sorted(OPIOID_SCREEN_SUBSTANCES))
-    return [select(func.max(UrineScreen.screen_date)).where(*unexpected).scalar_subquery(),
-            select(func.max(UrineScreen.screen_date)).where(*unexpected, opioid)
-            .scalar_subquery()]
+    rows = session.connection().execute(
+        select(
+            UrineScreen.patient_id,
+            func.max(UrineScreen.screen_date),
+            func.max(case((opioid, UrineScreen.screen_date))),
+        )
+        .join(Patient, Patient.id == UrineScreen.patient_id)
+        .where(*conditions, unexpected, UrineScreen.screen_date <= as_of,
+               UrineScreen.screen_date > as_of - timedelta(days=SCREEN_LOOKBACK_DAYS))
+        .group_by(UrineScreen.patient_id)
+    )
+    return {row[0]: (row[1], row[2]) for row in rows}
 
 
 def consented_member_counts(session: Session, conditions: list[ColumnElement[bool]],
@@ -194,28 +203,29 @@ def patient_facts(
     patients = session.connection().execute(
         select(Patient.id, Patient.code, Clinic.code, Patient.medication, Patient.dose_mg,
                Patient.phase, Patient.phase_since, Patient.admission_date, Patient.discharged_on,
-               *_dose_columns(as_of, thresholds.adherence_window_days),
-               *_screen_columns(as_of), *masks)
+               *_dose_columns(as_of, thresholds.adherence_window_days), *masks)
         .join(Clinic, Clinic.id == Patient.clinic_id)
         .where(*conditions)
         .order_by(Clinic.code, Patient.code)
     ).all()
+    screens = _screen_aggregates(session, conditions, as_of)
     if consented is None:
         consented = consented_member_counts(session, conditions, as_of)
     facts = []
     for row in patients:
         admission = row[7]
+        last_positive, last_opioid = screens.get(row[0], (None, None))
         facts.append(PatientFacts(
             patient_id=row[0], patient_code=row[1], clinic_code=row[2],
             medication=_MEDICATIONS[row[3]], dose_mg=row[4], phase=_PHASES[row[5]],
             phase_since=row[6], admission_date=admission, discharged_on=row[8],
             taken_days_in_window=int(row[9]), last_taken_on=row[10],
             longest_gap_by_horizon=(
-                _gaps_by_horizon(admission, as_of, horizons, row[13:])
+                _gaps_by_horizon(admission, as_of, horizons, row[11:])
                 if horizons and admission <= first_complete else {}
             ),
-            last_unexpected_positive_on=row[11],
-            last_unexpected_opioid_positive_on=row[12],
+            last_unexpected_positive_on=last_positive,
+            last_unexpected_opioid_positive_on=last_opioid,
             consented_members=consented.get(row[0], 0),
             retention_read=with_retention,
         ))
