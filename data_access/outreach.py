@@ -350,8 +350,6 @@ def outreach_facts(
                 clinical=clinical, outreach=outreach,
                 consented={pid: len(family.member_codes) for pid, family in families.items()})
         tables = tables_read()
-    taper_ends, assignments, phone = tables.taper_ends, tables.assignments, tables.phone
-    psychologists = tables.psychologists
     facts = []
     for fact in clinical_facts:
         pid = fact.patient_id
@@ -368,7 +366,7 @@ def outreach_facts(
             missed_streak=current_missed_streak(fact, as_of),
             adherence_28d=shown_adherence(window_adherence(fact, as_of, clinical)),
             discharged_on=fact.discharged_on,
-            taper_ended_on=taper_ends.get(pid),
+            taper_ended_on=tables.taper_ends.get(pid),
             taper_started_on=fact.phase_since if phase == Phase.TAPER else None,
             last_unexpected_positive_on=fact.last_unexpected_positive_on,
             last_engagement_at=_day(family.last_engagement_at),
@@ -380,14 +378,14 @@ def outreach_facts(
             # due_at is the exclusive end of the last day to answer: that day is the deadline.
             oldest_overdue_question_due=None if oldest_due is None
             else oldest_due.date() - timedelta(days=1),
-            overdue_assignments=assignments.get(pid, 0),
+            overdue_assignments=tables.assignments.get(pid, 0),
             next_consent_expiry=family.next_expiry,
             last_contact_on=_day(attempt_at),
             snoozed_until=follow_up,
             snoozed_tier=None if attempt_tier is None else Tier(attempt_tier),
             member_codes=family.member_codes,
-            psychologist_id=psychologists.get(pid),
-            phone_messages_waiting=phone.get(pid, 0),
+            psychologist_id=tables.psychologists.get(pid),
+            phone_messages_waiting=tables.phone.get(pid, 0),
         ))
     return facts
 
