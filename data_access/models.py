@@ -225,6 +225,8 @@ class PhaseChange(Base):
             name="from_phase_allowed",
         ),
         Index("ix_phase_change_patient_date", "patient_id", "changed_on"),
+        # The recent ends of taper (to aftercare) of every patient, for the urgent count.
+        Index("ix_phase_change_to_phase_date", "to_phase", "changed_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,8 +14,9 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from data_access.audit import record_audit
@@ -395,18 +396,58 @@ def _urgent_candidate_clause(as_of: date, outreach: OutreachThresholds) -> Colum
     superset, and the rules still decide. Each part is a necessary condition of one rule, with
     its threshold: discharged, or off taper, in the last ``post_discharge_days``; an open
     emergency report; no dose taken in the last ``overdose_risk_missed_days`` (a missed streak
-    that long cannot have a taken dose in it). ``tests/data_access/test_urgent_count.py`` checks
-    the count against the worklist's urgent items."""
+    that long cannot have a taken dose in it). The reports and phase changes are lists read
+    once (a few hundred rows), not a seek per patient; only the doses are sought per patient.
+    ``tests/data_access/test_urgent_count.py`` checks the count against the worklist's urgent
+    items."""
     since = as_of - timedelta(days=outreach.post_discharge_days)
     streak_start = as_of - timedelta(days=outreach.overdose_risk_missed_days - 1)
-    emergency = (select(ConditionReport.id)
-                 .where(ConditionReport.patient_id == Patient.id,
-                        *_open_emergency_clauses(as_of)).exists())
-    taper_end = (select(PhaseChange.id)
-                 .where(PhaseChange.patient_id == Patient.id, *_taper_end_clauses(as_of),
-                        PhaseChange.changed_on >= since).exists())
+    emergency = Patient.id.in_(select(ConditionReport.patient_id)
+                               .where(*_open_emergency_clauses(as_of)))
+    taper_end = Patient.id.in_(select(PhaseChange.patient_id)
+                               .where(*_taper_end_clauses(as_of), PhaseChange.changed_on >= since))
     return or_(Patient.discharged_on >= since, emergency, taper_end,
                ~taken_dose_exists(streak_start, as_of))
+
+
+def _urgency_columns(as_of: date) -> list[ScalarSelect[Any]]:
+    """Per patient of the outer query, what the urgent rules read beside the doses: the open
+    emergency reports (how many, the oldest) and the follow-up and tier of the latest attempt.
+    Correlated: each is a seek of the outer patient's rows, run for the candidates only (about
+    1,200 of 10,000), where grouped reads over an IN list of them cost as much again as the
+    candidates' statement."""
+    emergencies = (select(func.count())
+                   .where(ConditionReport.patient_id == Patient.id,
+                          *_open_emergency_clauses(as_of)).scalar_subquery())
+    oldest_emergency = (select(func.min(ConditionReport.reported_at))
+                        .where(ConditionReport.patient_id == Patient.id,
+                               *_open_emergency_clauses(as_of)).scalar_subquery())
+
+    def latest_attempt(column: Any) -> ScalarSelect[Any]:
+        return (select(column)
+                .where(OutreachAttempt.patient_id == Patient.id,
+                       OutreachAttempt.attempted_at < _start_of(as_of + timedelta(days=1)))
+                .order_by(OutreachAttempt.attempted_at.desc(), OutreachAttempt.id.desc())
+                .limit(1).scalar_subquery())
+
+    return [emergencies, oldest_emergency, latest_attempt(OutreachAttempt.follow_up_on),
+            latest_attempt(OutreachAttempt.tier)]
+
+
+def _recent_taper_ends(session: Session, clinic_ids: Sequence[int], since: date,
+                       as_of: date) -> dict[int, date]:
+    """The last end of taper from ``since`` through ``as_of``, per patient: the only ends an
+    urgent rule reads (``post_discharge_days``), a few dozen rows on (to_phase, changed_on).
+    Kept out of the candidates' statement, where a correlated column of it was planned on the
+    same index for every candidate (ten times slower on SQLite)."""
+    rows = session.connection().execute(
+        select(PhaseChange.patient_id, func.max(PhaseChange.changed_on))
+        .join(Patient, Patient.id == PhaseChange.patient_id)
+        .where(Patient.clinic_id.in_(list(clinic_ids)), *_taper_end_clauses(as_of),
+               PhaseChange.changed_on >= since)
+        .group_by(PhaseChange.patient_id)
+    )
+    return {row[0]: row[1] for row in rows}
 
 
 def urgent_patient_count(
@@ -424,33 +465,27 @@ def urgent_patient_count(
     of its cost, and every page draws the badge.
 
     And only for the patients who can be urgent (:func:`_urgent_candidate_clause`), about one
-    in eight: reading and judging all 10,000 of a network took a fifth of a second of every
-    page's first run.
+    in eight, in one statement: reading and judging all 10,000 of a network took a fifth of a
+    second of every page's first run.
     """
     since = as_of - timedelta(days=outreach.post_discharge_days)
-    conditions = patient_conditions(clinic_ids, as_of, discharged_since=since)
-    patients = session.connection().execute(
+    rows = session.connection().execute(
         select(Patient.id, Patient.phase, Patient.admission_date, Patient.discharged_on,
-               last_taken_column(as_of))
-        .where(*conditions, _urgent_candidate_clause(as_of, outreach))
+               last_taken_column(as_of), *_urgency_columns(as_of))
+        .where(*patient_conditions(clinic_ids, as_of, discharged_since=since),
+               _urgent_candidate_clause(as_of, outreach))
     ).all()
-    if not patients:
-        return 0
-    conditions = patient_conditions(clinic_ids, as_of, [row[0] for row in patients],
-                                    discharged_since=since)
-    taper_ends = _taper_ends(session, conditions, as_of)
-    emergencies = _open_emergencies(session, conditions, as_of)
-    attempts = _latest_attempts(session, conditions, as_of)
+    taper_ends = _recent_taper_ends(session, clinic_ids, since, as_of)
     urgencies = []
-    for pid, phase, admission, discharged_on, last_taken in patients:
-        emergency_count, oldest_emergency = emergencies.get(pid, (0, None))
-        _, follow_up, attempt_tier = attempts.get(pid, (None, None, None))
+    for (pid, phase, admission, discharged_on, last_taken, emergency_count, oldest_emergency,
+         follow_up, attempt_tier) in rows:
         urgencies.append(PatientUrgency(
             patient_id=pid, phase=Phase(phase),
             missed_streak=missed_dose_streak(last_taken, as_of, admission,
                                              discharged_on=discharged_on),
             discharged_on=discharged_on, taper_ended_on=taper_ends.get(pid),
-            open_emergency_reports=emergency_count, oldest_emergency_at=_day(oldest_emergency),
+            open_emergency_reports=int(emergency_count),
+            oldest_emergency_at=_day(oldest_emergency),
             snoozed_until=follow_up,
             snoozed_tier=None if attempt_tier is None else Tier(attempt_tier),
         ))

@@ -7,6 +7,7 @@ and a window of N days ends on and includes ``as_of``.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
 
 
 def days_in_treatment(admission: date, as_of: date) -> int:
@@ -31,10 +32,14 @@ def days_in_phase(phase_since: date, as_of: date) -> int:
     return (as_of - phase_since).days
 
 
+@lru_cache(maxsize=256)
 def window_bounds(as_of: date, days: int) -> tuple[date, date]:
     """First and last day of the ``days`` days ending on and including ``as_of``.
 
     Inclusive bounds, so the same pair can go into SQL ``BETWEEN`` and into tests unchanged.
+    Remembered: the rules ask it several times per patient with the same day and window (the
+    roster and the worklist, 10,000 times each at network scale), and a ``timedelta`` each time
+    was a twentieth of their Python.
     """
     if days < 1:
         raise ValueError(f"a window must span at least 1 day, got {days}")
