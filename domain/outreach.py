@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from domain.text import t
 from domain.treatment_time import window_bounds
@@ -81,6 +81,8 @@ REASON_TIERS: dict[ReasonCode, Tier] = {
 """The tier of each reason; fixed by design, not a setting."""
 
 _CODE_ORDER = {code: index for index, code in enumerate(ReasonCode)}
+_REASON_ORDER = {code: (-_TIER_RANK[REASON_TIERS[code]], _CODE_ORDER[code]) for code in ReasonCode}
+"""Where a reason goes in an item: highest tier first, then in the order of the codes."""
 
 
 @dataclass(frozen=True)
@@ -136,8 +138,7 @@ DEFAULT_OUTREACH_THRESHOLDS = OutreachThresholds()
 """The default outreach thresholds; immutable, so safe to share as a default argument."""
 
 
-@dataclass(frozen=True)
-class OutreachFacts:
+class OutreachFacts(NamedTuple):
     """What the data layer computes per patient for one ``as_of`` day.
 
     - ``missed_streak`` / ``adherence_28d``: as in ``domain.signals.PatientSignals``.
@@ -186,8 +187,7 @@ class OutreachFacts:
     phone_messages_waiting: int = 0
 
 
-@dataclass(frozen=True)
-class Reason:
+class Reason(NamedTuple):
     """One reason to reach a family: stable code, tier, translated sentence, since when, and
     the date the sentence names (``day``: the screen's date, the consent's expiry), if any."""
 
@@ -222,8 +222,7 @@ def reason_text(reason: Reason, shown: Callable[[date], str] = date.isoformat) -
     return write(reason.day, shown)
 
 
-@dataclass(frozen=True)
-class WorklistItem:
+class WorklistItem(NamedTuple):
     """One patient on the outreach worklist, with every current reason (highest tier first)."""
 
     patient_id: int
@@ -485,16 +484,21 @@ def outreach_reasons(
             None,
         ))
 
-    reasons.sort(key=lambda r: (-tier_rank(r.tier), _CODE_ORDER[r.code]))
+    if len(reasons) > 1:
+        reasons.sort(key=lambda reason: _REASON_ORDER[reason.code])
     return reasons
 
 
 def outreach_score(reasons: Iterable[Reason], as_of: date) -> int:
-    """Order within a tier: reasons * 1000 + age of the oldest dated issue (0-999 days)."""
-    listed = list(reasons)
-    ages = [_days_since(r.since, as_of) for r in listed]
-    oldest = max((age for age in ages if age is not None), default=0)
-    return len(listed) * SCORE_PER_REASON + min(oldest, SCORE_MAX_AGE_DAYS)
+    """Order within a tier: reasons * 1000 + age of the oldest dated issue (0-999 days).
+    One plain pass: the worklist scores every patient of a network."""
+    count = oldest = 0
+    for reason in reasons:
+        count += 1
+        since = reason.since
+        if since is not None and since <= as_of and (as_of - since).days > oldest:
+            oldest = (as_of - since).days
+    return count * SCORE_PER_REASON + min(oldest, SCORE_MAX_AGE_DAYS)
 
 
 def _is_snoozed(facts: UrgencyFacts, as_of: date, tier: Tier) -> bool:
@@ -518,7 +522,7 @@ def worklist_item(
     reasons = outreach_reasons(facts, as_of, thresholds)
     if not reasons:
         return None
-    tier = max((r.tier for r in reasons), key=tier_rank)
+    tier = reasons[0].tier  # the highest: the reasons come highest tier first
     if _is_snoozed(facts, as_of, tier):
         return None
     return WorklistItem(
@@ -566,7 +570,7 @@ def worklist_as_shown(items: Iterable[WorklistItem],
                       shown: Callable[[date], str]) -> list[WorklistItem]:
     """The items with each reason's sentence naming its date as ``shown`` writes it, for a
     screen; the items themselves (ISO) are what the exports write, as the CLI does."""
-    return [replace(item, reasons=tuple(replace(reason, text=reason_text(reason, shown))
+    return [item._replace(reasons=tuple(reason._replace(text=reason_text(reason, shown))
                                         for reason in item.reasons))
             for item in items]
 

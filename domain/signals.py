@@ -9,9 +9,9 @@ that every screen tells the same story about a patient.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import NamedTuple
 
 from domain.adherence import adherence_rate, scheduled_days
 from domain.missed_doses import (
@@ -31,8 +31,7 @@ ASPE_RETENTION_DAYS = 90
 NQF_3175_RETENTION_DAYS = 180
 
 
-@dataclass(frozen=True)
-class PatientFacts:
+class PatientFacts(NamedTuple):
     """What the data layer computes per patient for one ``as_of`` day (all dates inclusive).
 
     - ``taken_days_in_window``: distinct dates with a taken dose (observed or take-home) between
@@ -89,8 +88,7 @@ SIGNAL_FIELDS = (
 )
 
 
-@dataclass(frozen=True)
-class PatientSignals:
+class PatientSignals(NamedTuple):
     """The clinical signals of one patient on one day, as shown on screens and exported."""
 
     patient_id: int

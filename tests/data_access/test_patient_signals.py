@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date, timedelta
 
 from sqlalchemy import insert
@@ -161,7 +160,7 @@ def test_facts_without_retention_differ_only_by_the_gaps(session: Session) -> No
     lean = patient_facts(session, clinic_ids=[clinic_id], as_of=AS_OF, with_retention=False)
     assert [f.longest_gap_by_horizon for f in full] == [{}, {90: 1, 180: 1}]  # NEW, OLD
     assert all(f.longest_gap_by_horizon == {} for f in lean)
-    assert lean == [dataclasses.replace(f, longest_gap_by_horizon={}, retention_read=False)
+    assert lean == [f._replace(longest_gap_by_horizon={}, retention_read=False)
                     for f in full]
     # The roster's and the agenda's signals: retention not read (None), the rest the same.
     with_retention = patient_signal_list(session, clinic_ids=[clinic_id], as_of=AS_OF)
@@ -169,5 +168,5 @@ def test_facts_without_retention_differ_only_by_the_gaps(session: Session) -> No
                                   with_retention=False)
     assert [(s.retained_90, s.retained_180) for s in with_retention] == [(None, None),
                                                                          (True, True)]
-    assert without == [dataclasses.replace(s, retained_90=None, retained_180=None)
+    assert without == [s._replace(retained_90=None, retained_180=None)
                        for s in with_retention]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from datetime import date, timedelta
 
@@ -63,7 +62,7 @@ QUIET = OutreachFacts(
 
 
 def facts(**changes: object) -> OutreachFacts:
-    return dataclasses.replace(QUIET, **changes)  # type: ignore[arg-type]
+    return QUIET._replace(**changes)
 
 
 def codes(**changes: object) -> list[ReasonCode]:
@@ -161,7 +160,7 @@ def test_taper_disengagement_needs_a_recent_taper() -> None:
         phase=Phase.TAPER, taper_started_on=days_ago(31), last_engagement_at=days_ago(20)
     )
     assert codes_of(old_taper) == []
-    recent = dataclasses.replace(old_taper, taper_started_on=days_ago(30))
+    recent = old_taper._replace(taper_started_on=days_ago(30))
     assert codes_of(recent) == [ReasonCode.TAPER_FAMILY_DISENGAGED]
 
 
@@ -269,16 +268,16 @@ def test_snooze_hides_the_item_until_the_follow_up_date() -> None:
     snoozed = facts(overdue_assignments=2, snoozed_until=days_ago(-3), snoozed_tier=Tier.ROUTINE)
     assert worklist_item(snoozed, AS_OF) is None
     assert worklist_item(snoozed, days_ago(-3)) is not None  # due on the follow-up date
-    past = dataclasses.replace(snoozed, snoozed_until=AS_OF)
+    past = snoozed._replace(snoozed_until=AS_OF)
     assert worklist_item(past, AS_OF) is not None
 
 
 def test_snooze_overridden_by_a_higher_tier_only() -> None:
     high = facts(adherence_28d=0.5, snoozed_until=days_ago(-5), snoozed_tier=Tier.HIGH)
     assert worklist_item(high, AS_OF) is None  # same tier: still snoozed
-    with_question = dataclasses.replace(high, overdue_questions=1)
+    with_question = high._replace(overdue_questions=1)
     assert worklist_item(with_question, AS_OF) is None  # more high reasons: still snoozed
-    urgent = dataclasses.replace(high, missed_streak=3)
+    urgent = high._replace(missed_streak=3)
     item = worklist_item(urgent, AS_OF)
     assert item is not None and item.tier == Tier.URGENT
     assert item.snoozed_until == days_ago(-5)
@@ -287,7 +286,7 @@ def test_snooze_overridden_by_a_higher_tier_only() -> None:
 def test_snooze_of_a_routine_item_overridden_by_high() -> None:
     base = facts(overdue_assignments=2, snoozed_until=days_ago(-5), snoozed_tier=Tier.ROUTINE)
     assert worklist_item(base, AS_OF) is None
-    assert worklist_item(dataclasses.replace(base, adherence_28d=0.5), AS_OF) is not None
+    assert worklist_item(base._replace(adherence_28d=0.5), AS_OF) is not None
 
 
 def test_urgent_snooze_is_never_overridden() -> None:
