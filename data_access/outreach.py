@@ -541,13 +541,16 @@ def worklist_context(session: Session, items: Sequence[WorklistItem],
         .outerjoin(StaffUser, StaffUser.id == Patient.psychologist_id)
         .where(Patient.id.in_(ids))
     ).all()
-    consented = select(Consent.member_id).where(active_consent_clause(as_of))
+    # Each listed member's consents are sought by member: a list of every active consent of
+    # the network, as ``IN (subquery)``, read the whole consent table on SQLite.
+    consented = (select(Consent.id)
+                 .where(Consent.member_id == SupportMember.id, active_consent_clause(as_of))
+                 .exists())
     rows = session.connection().execute(
         select(SupportMember.patient_id, SupportMember.id, SupportMember.code,
                SupportMember.relation, SupportMember.first_name, SupportMember.last_name,
                SupportMember.channel, SupportMember.phone, SupportMember.email)
-        .where(SupportMember.patient_id.in_(ids), SupportMember.active.is_(True),
-               SupportMember.id.in_(consented))
+        .where(SupportMember.patient_id.in_(ids), SupportMember.active.is_(True), consented)
         .order_by(SupportMember.patient_id, SupportMember.code)
     ).all()
     contacts: dict[int, list[MemberContact]] = defaultdict(list)

@@ -48,7 +48,12 @@ from data_access.home_figures import home_figures
 from data_access.meetings import open_action_items
 from data_access.models import Base, Patient, StaffUser, SupportMember
 from data_access.outbox import due_messages, recover_interrupted
-from data_access.outreach import attempt_history, outreach_facts, urgent_patient_count
+from data_access.outreach import (
+    attempt_history,
+    outreach_facts,
+    urgent_patient_count,
+    worklist_context,
+)
 from data_access.overview_snapshots import SnapshotKey, stored_overview
 from data_access.patient_record import (
     dose_rows,
@@ -63,6 +68,7 @@ from data_access.roster import roster_extras
 from data_access.signals import all_clinic_ids, patient_signal_list
 from data_access.staff import current_session_version
 from domain.calendars import Calendar
+from domain.outreach import Tier, WorklistItem
 from domain.overview import Period
 from domain.vocabulary import Phase, Role
 from tests.conftest import postgres_engine, sqlite_engine
@@ -293,6 +299,13 @@ class HotQuery:
     after n entries."""
 
 
+def _drawn_item(patient_id: int) -> WorklistItem:
+    """A worklist row of ``patient_id``, as the Outreach page draws it."""
+    return WorklistItem(patient_id=patient_id, patient_code="", clinic_code="",
+                        tier=Tier.URGENT, score=0, reasons=(), last_contact_on=None,
+                        snoozed_until=None)
+
+
 def _days_back(days: int) -> date:
     return AS_OF - timedelta(days=days - 1)
 
@@ -362,6 +375,10 @@ HOT_QUERIES: tuple[HotQuery, ...] = (
                                          "ix_phase_change_to_phase_date"}),
               "condition_report": REPORTS_BY_PATIENT | REPORTS_OPEN,
               "outreach_attempt": ATTEMPTS_BY_PATIENT}),
+    HotQuery("names and contacts beside the worklist's drawn rows (Outreach)",
+             lambda s, n: worklist_context(s, [_drawn_item(n.patient_id)], AS_OF),
+             {"patient": BY_KEY, "support_member": MEMBERS_BY_PATIENT,
+              "consent": frozenset({"ix_consent_member"})}),
     HotQuery("home figures of the clinics",
              lambda s, n: home_figures(s, clinic_ids=n.clinic_ids, as_of=AS_OF),
              {"patient": PATIENTS_BY_CLINIC | BY_KEY, "family_question": QUESTIONS_OPEN,
