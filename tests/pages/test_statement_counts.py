@@ -1,8 +1,9 @@
 """No page reads the database once per row: each page issues as many SQL statements for a small
 clinic network as for one three times its size, with twice the days of history.
 
-Every page is opened, with ``st.cache_data`` cleared first (what the first request after a
-start pays, the navigation badge's worklist included), on two synthetic demo networks of
+Every page is opened, with ``st.cache_data`` and ``st.cache_resource`` cleared first (what the
+first request after a start pays, the navigation badge's worklist included), on two synthetic
+demo networks of
 ``data_access.demo.build_demo``; a SQLAlchemy ``before_cursor_execute`` listener counts the
 statements that reach the app's database. A query issued per patient, member, dose or question
 (an N+1 pattern) makes the larger network cost more statements, and the failure names the
@@ -327,7 +328,11 @@ def page_statements(monkeypatch: pytest.MonkeyPatch,
             if case.prepare is not None:
                 at = case.prepare(at, network)
             assert not at.exception, at.exception
+        # Both caches: the roster, the worklist and the record's picker are shared resources
+        # (``st.cache_resource``) with a ttl, and one left by an earlier case on this network
+        # would make this count depend on how long ago that case ran.
         st.cache_data.clear()
+        st.cache_resource.clear()
         with StatementLog(str(network.path)) as log:
             at = open_page(at, page_path) if case.action is None else case.action(at)
         assert not at.exception, at.exception
@@ -335,6 +340,7 @@ def page_statements(monkeypatch: pytest.MonkeyPatch,
 
     yield measure
     st.cache_data.clear()  # no cached read of these networks outlives the module
+    st.cache_resource.clear()
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.label for case in CASES])
