@@ -9,8 +9,9 @@ warm), ``bench.core`` (signals, worklist, Overview alone) and ``bench.naive_work
 worklist against the naive one). The dose import (``bench/import_doses.py``) runs once per
 database into a fresh database of its own. The table is printed and written to
 ``bench/results.json``, together with the rows of earlier runs at the scales and databases not
-measured now (``--fresh`` drops them). The exit status is 1 when a part could not run at all;
-a missed target is reported in the table, not by the exit status.
+measured now (``--fresh`` drops them). A first row times fixed work (``bench.machine_speed``),
+so that runs on machines of different speed can be compared. The exit status is 1 when a part
+could not run at all; a missed target is reported in the table, not by the exit status.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from bench.datasets import (
     prepare_database,
     recreate_postgres_database,
 )
+from bench.machine_speed import machine_speed_row
 from bench.report import (
     DASHBOARD_MEMORY,
     IMPORT_1M,
@@ -205,7 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                for name, s in SCALES.items()}}
     if args.runs < MIN_RUNS:
         say(f"note: {args.runs} runs, fewer than the issue's {MIN_RUNS}: a trial, not a result")
-    rows: list[Row] = []
+    # First, while the machine is quiet: the yardstick of this run's figures.
+    rows: list[Row] = [machine_speed_row(max(args.runs, MIN_RUNS))]
     timed_parts = [part for part in args.parts if part in PART_MODULES]
     with tempfile.TemporaryDirectory(prefix="hamrah-bench-") as folder:
         for database in args.database:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
+from bench.machine_speed import SPEED_ROW, machine_speed_row, reference_work
 from bench.naive_worklist import compare_worklists, naive_worklist
 from bench.report import (
     DASHBOARD_MEMORY,
@@ -180,3 +181,15 @@ def test_a_bench_run_keeps_the_load_runs_options(tmp_path: Path) -> None:
     assert _earlier_load_options(results) == {"load": {"sessions": 10}}
     results.write_text(json.dumps({"options": {"runs": 5}}))
     assert _earlier_load_options(results) == {}
+
+
+def test_the_machine_row_times_the_same_work_in_every_run() -> None:
+    # 1,000 records: 1,000 texts, the first after sorting is 970 (group 0, the largest
+    # number), and the grouped read counts all 1,000 again.
+    assert reference_work(1_000) == 1_000 + 970 + 1_000
+    assert reference_work() == reference_work()
+    row = machine_speed_row(3)
+    assert row.what == SPEED_ROW and len(row.samples) == 3 and min(row.samples) > 0
+    # A yardstick, not a target: it is shown, never met or missed.
+    assert row.target is None and row.met is None and not row.binding
+    assert SPEED_ROW in format_table([row])
