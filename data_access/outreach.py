@@ -89,12 +89,17 @@ def _taper_end_clauses(as_of: date) -> list[ColumnElement[bool]]:
             PhaseChange.to_phase == Phase.AFTERCARE.value]
 
 
-def _taper_ends(session: Session, conditions: list[ColumnElement[bool]],
-                as_of: date) -> dict[int, date]:
+def _taper_ends(session: Session, conditions: list[ColumnElement[bool]], as_of: date,
+                since: date | None = None) -> dict[int, date]:
+    """The last end of taper on or before as_of per patient, read on (to_phase, changed_on);
+    ``since``: only the ends from that day on (the badge reads those of the urgent rule)."""
+    clauses = _taper_end_clauses(as_of)
+    if since is not None:
+        clauses.append(PhaseChange.changed_on >= since)
     rows = session.connection().execute(
         select(PhaseChange.patient_id, func.max(PhaseChange.changed_on))
         .join(Patient, Patient.id == PhaseChange.patient_id)
-        .where(*conditions, *_taper_end_clauses(as_of))
+        .where(*conditions, *clauses)
         .group_by(PhaseChange.patient_id)
     )
     return {row[0]: row[1] for row in rows}
@@ -434,22 +439,6 @@ def _urgency_columns(as_of: date) -> list[ScalarSelect[Any]]:
             latest_attempt(OutreachAttempt.tier)]
 
 
-def _recent_taper_ends(session: Session, clinic_ids: Sequence[int], since: date,
-                       as_of: date) -> dict[int, date]:
-    """The last end of taper from ``since`` through ``as_of``, per patient: the only ends an
-    urgent rule reads (``post_discharge_days``), a few dozen rows on (to_phase, changed_on).
-    Kept out of the candidates' statement, where a correlated column of it was planned on the
-    same index for every candidate (ten times slower on SQLite)."""
-    rows = session.connection().execute(
-        select(PhaseChange.patient_id, func.max(PhaseChange.changed_on))
-        .join(Patient, Patient.id == PhaseChange.patient_id)
-        .where(Patient.clinic_id.in_(list(clinic_ids)), *_taper_end_clauses(as_of),
-               PhaseChange.changed_on >= since)
-        .group_by(PhaseChange.patient_id)
-    )
-    return {row[0]: row[1] for row in rows}
-
-
 def urgent_patient_count(
     session: Session,
     *,
@@ -475,7 +464,11 @@ def urgent_patient_count(
         .where(*patient_conditions(clinic_ids, as_of, discharged_since=since),
                _urgent_candidate_clause(as_of, outreach))
     ).all()
-    taper_ends = _recent_taper_ends(session, clinic_ids, since, as_of)
+    # The ends of taper of the urgent rule's days (a few dozen rows) in a statement of their
+    # own: as a correlated column of the candidates' one, SQLite planned them on the same index
+    # for every candidate, ten times slower.
+    taper_ends = _taper_ends(session, [Patient.clinic_id.in_(list(clinic_ids))], as_of,
+                             since=since)
     urgencies = []
     for (pid, phase, admission, discharged_on, last_taken, emergency_count, oldest_emergency,
          follow_up, attempt_tier) in rows:
