@@ -197,17 +197,29 @@ def prepare_postgres(scale: Scale, seed: int, *, server_url: str = DEFAULT_POSTG
         finally:
             engine.dispose()
         if built:
+            vacuum_and_analyze(url)
             return url, False
     recreate_postgres_database(server_url, name)
     engine = make_engine(url)
     try:
         build_into(engine, scale, seed, progress)
-        with engine.connect() as connection:
-            connection.execute(text("ANALYZE"))  # fresh statistics, as a running server has
-            connection.commit()
     finally:
         engine.dispose()
+    vacuum_and_analyze(url)
     return url, True
+
+
+def vacuum_and_analyze(url: str) -> None:
+    """``VACUUM (ANALYZE)`` the bench database: the statistics and the visibility map that a
+    running server's autovacuum keeps (the test server runs without it). Without the map, each
+    index-only read of the doses also visits the table: a freshly built network's facts took
+    0.26 s against 0.23 s after it. A few seconds when nothing has changed."""
+    engine = make_engine(url).execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:  # VACUUM cannot run inside a transaction
+            connection.execute(text("VACUUM (ANALYZE)"))
+    finally:
+        engine.dispose()
 
 
 def prepare_database(backend: str, scale: Scale, seed: int, *,
