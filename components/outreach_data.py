@@ -37,8 +37,8 @@ def worklist_items(clinic_ids: tuple[int, ...], as_of: date, language: str, _set
     cache holds the language of its key. ``st.cache_resource``: every run shares the same
     tuple of frozen items, where an ``st.cache_data`` copy took 0.3-0.8 s of each warm Outreach
     run to unpickle at 10,000 patients (bench/README.md); it holds no contact details. The
-    tables around the patients are aggregated on a second connection meanwhile
-    (``data_access.parallel_reads``)."""
+    tables around the patients and their consented families are aggregated on a second
+    connection while the first reads the clinical facts (``data_access.parallel_reads``)."""
     db = database(database_url)
     with interface_language(language), db.sessions() as session:
         return tuple(outreach_worklist(session, clinic_ids=clinic_ids, as_of=as_of,

@@ -10,7 +10,7 @@ through the session's connection (SQLAlchemy Core): their rows are columns, and
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -183,14 +183,12 @@ def patient_facts(
     discharged_since: date | None = None,
     thresholds: ClinicalThresholds = DEFAULT_THRESHOLDS,
     with_retention: bool = True,
-    consented: Mapping[int, int] | None = None,
 ) -> list[PatientFacts]:
     """The aggregates of every (active) patient of ``clinic_ids`` admitted on or before as_of.
 
     ``with_retention=False`` leaves ``longest_gap_by_horizon`` empty and says so
     (``retention_read``), for callers that read no retention (the outreach rules, the roster,
-    the meeting agenda). ``consented``: the consented members by patient, when the caller has
-    counted them already (the worklist reads each consented member), so they are not read twice.
+    the meeting agenda).
     """
     conditions = patient_conditions(clinic_ids, as_of, patient_ids, include_discharged,
                                     discharged_since)
@@ -209,8 +207,7 @@ def patient_facts(
         .order_by(Clinic.code, Patient.code)
     ).all()
     screens = _screen_aggregates(session, conditions, as_of)
-    if consented is None:
-        consented = consented_member_counts(session, conditions, as_of)
+    consented = consented_member_counts(session, conditions, as_of)
     facts = []
     for row in patients:
         admission = row[7]
