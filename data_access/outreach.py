@@ -341,11 +341,11 @@ def outreach_facts(
     read them already for other signals (the meeting agenda), so they are not read twice.
     ``sessions``: where to open a second connection, on which the tables around the patients
     and the consented families are aggregated while the clinical facts are read on ``session``
-    (``data_access.parallel_reads``); without it, one read after the other. The families went
-    beside the tables in the eighth session: with them on ``session``, that side was the longer
-    one, and the worklist took 0.51 s against 0.47 s on SQLite and 0.55 s against 0.48 s on
-    PostgreSQL (network scale; the clinical facts now count their consented members in a
-    statement of their own, 0.02-0.03 s)."""
+    (``data_access.parallel_reads``); without it, one read after the other. The families are
+    read beside the tables because on ``session`` they made that side the longer one: the
+    worklist took 0.51 s against 0.47 s on SQLite and 0.55 s against 0.48 s on PostgreSQL at
+    network scale, although the clinical facts then count their consented members again, in a
+    statement of their own (0.02-0.03 s)."""
     since = as_of - timedelta(days=outreach.post_discharge_days)
     conditions = patient_conditions(clinic_ids, as_of, patient_ids, discharged_since=since)
 
