@@ -14,10 +14,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bench.datasets import (
-    DATABASE_PREFIX,
+    Scale,
     drop_postgres_database,
-    recreate_postgres_database,
-    vacuum_and_analyze,
+    postgres_database_name,
+    prepare_postgres,
 )
 from bench.machine_speed import SPEED_ROW, machine_speed_row, reference_work
 from bench.naive_worklist import compare_worklists, naive_worklist
@@ -207,25 +207,27 @@ def test_the_machine_row_times_the_same_work_in_every_run() -> None:
 
 
 def test_the_bench_leaves_its_postgresql_database_as_autovacuum_would() -> None:
-    """The test server runs without autovacuum: the bench vacuums its databases itself, so that
-    index-only reads skip the table (the visibility map) and the planner knows the sizes."""
-    name = f"{DATABASE_PREFIX}_vacuum_{uuid.uuid4().hex[:12]}"
+    """The test server runs without autovacuum: the bench vacuums its databases itself, built
+    or reused, so that index-only reads skip the table (the visibility map) and the planner
+    knows the sizes."""
+    scale = Scale(f"vacuum{uuid.uuid4().hex[:8]}", patients=3, days=30)
+    sizes = text("SELECT relallvisible, reltuples, (SELECT count(*) FROM dose_event) "
+                 "FROM pg_class WHERE relname = 'dose_event'")
     try:
-        url = recreate_postgres_database(POSTGRES_URL, name)
+        url, built = prepare_postgres(scale, 1, server_url=POSTGRES_URL)
     except OperationalError as error:
         _postgres_unreachable(str(error.orig).strip().splitlines()[0])
     engine = make_engine(url)
-    sizes = text("SELECT relallvisible, reltuples FROM pg_class WHERE relname = 'filled'")
     try:
-        with engine.begin() as connection:
-            connection.execute(text("CREATE TABLE filled (id integer PRIMARY KEY)"))
-            connection.execute(text("INSERT INTO filled SELECT generate_series(1, 5000)"))
         with engine.connect() as connection:
-            assert tuple(connection.execute(sizes).one()) == (0, -1)  # never vacuumed, no stats
-        vacuum_and_analyze(url)
+            visible, estimated, rows = connection.execute(sizes).one()
+        assert built and rows > 0 and visible > 0 and estimated == rows
+        with engine.begin() as connection:  # a change the reused database's statistics miss
+            connection.execute(text("DELETE FROM dose_event WHERE id % 2 = 0"))
+        assert prepare_postgres(scale, 1, server_url=POSTGRES_URL) == (url, False)
         with engine.connect() as connection:
-            visible, tuples = connection.execute(sizes).one()
-        assert visible > 0 and tuples == 5000
+            visible, estimated, left = connection.execute(sizes).one()
+        assert left < rows and visible > 0 and estimated == left
     finally:
         engine.dispose()
-        drop_postgres_database(POSTGRES_URL, name)
+        drop_postgres_database(POSTGRES_URL, postgres_database_name(scale, 1))
